@@ -1,0 +1,65 @@
+"""Configuration checks: schema validation with errors that name the key and what is allowed.
+
+Runs when the Snakefile is parsed, so bad input stops the run before any job starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from deeplimits import papers
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, of the wrong type or out of range."""
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def _allowed(error: jsonschema.ValidationError) -> str:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if "enum" in schema:
+        return "one of " + ", ".join(map(str, schema["enum"]))
+    bits = []
+    if "type" in schema:
+        bits.append(f"type {schema['type']}")
+    for word, sym in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="),
+                      ("exclusiveMaximum", "<"), ("multipleOf", "a multiple of")):
+        if word in schema:
+            bits.append(f"{sym} {schema[word]}")
+    if "properties" in schema:
+        bits.append("keys " + ", ".join(schema["properties"]))
+    return ", ".join(bits) or error.validator
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    key = _key(error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        return f"config key {_key([*error.absolute_path, missing])} is missing"
+    if error.validator == "additionalProperties":
+        allowed = ", ".join(error.schema.get("properties", {}))
+        return f"config key {key}: {error.message}; allowed keys: {allowed}"
+    return f"config key {key}: {error.instance!r} is not allowed; expected {_allowed(error)}"
+
+
+def load_schema(path: str | Path) -> dict[str, Any]:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def validate(config: dict[str, Any], schema: dict[str, Any]) -> None:
+    """Raise :class:`ConfigError` listing every schema violation and cross-field inconsistency."""
+    validator = jsonschema.Draft202012Validator(schema)
+    messages = [_describe(e) for e in sorted(validator.iter_errors(config), key=lambda e: list(e.path))]
+    if not messages:
+        for paper in papers.PAPERS:
+            if paper in config:
+                messages += papers.load(paper).check_config(config[paper])
+    if messages:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(messages))

@@ -1,0 +1,112 @@
+"""Atomic writes of results and their provenance.
+
+Every write goes to a temporary file in the destination folder and is renamed onto the target
+(``os.replace`` is atomic on POSIX): an interrupted job never leaves a readable partial result.
+Each ``.npz`` carries its provenance as a JSON string under the key ``__provenance__``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import deeplimits
+
+PROVENANCE_KEY = "__provenance__"
+#: provenance fields that legitimately differ between two runs of the same config
+VOLATILE_PROVENANCE = ("wall_time_s", "host", "created", "git_commit")
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def to_json(obj: Any) -> str:
+    """JSON text (NumPy scalars and arrays converted; NaN written as null-safe ``NaN`` is refused)."""
+    return json.dumps(obj, default=_json_default, indent=1, allow_nan=False)
+
+
+def atomic_write(path: str | os.PathLike, suffix: str, write) -> None:
+    """Call ``write(tmp)`` on a temporary file (same folder, given suffix), then rename it onto ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{suffix}", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """Write text atomically."""
+    atomic_write(path, Path(path).suffix, lambda tmp: Path(tmp).write_text(text))
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> None:
+    """Write ``obj`` as JSON atomically."""
+    write_text(path, to_json(obj) + "\n")
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    return json.loads(Path(path).read_text())
+
+
+def write_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], provenance: Mapping[str, Any]) -> None:
+    """Write arrays and their provenance (a JSON string) atomically to an uncompressed ``.npz``."""
+    if PROVENANCE_KEY in arrays:
+        raise ValueError(f"array name {PROVENANCE_KEY!r} is reserved")
+    payload = {k: np.asarray(v) for k, v in arrays.items()}
+    payload[PROVENANCE_KEY] = np.array(to_json(provenance))
+    atomic_write(path, ".npz", lambda tmp: np.savez(tmp, **payload))
+
+
+def read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Arrays and provenance of an ``.npz`` written by :func:`write_npz`."""
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files if k != PROVENANCE_KEY}
+        provenance = json.loads(str(data[PROVENANCE_KEY]))
+    return arrays, provenance
+
+
+def git_commit() -> str | None:
+    """The checkout's HEAD commit (with ``-dirty`` when modified), or None outside a git checkout."""
+    root = Path(deeplimits.__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("-dirty" if dirty else "")
+
+
+def provenance(**fields: Any) -> dict[str, Any]:
+    """Provenance record: the given fields plus package, NumPy and Python versions, git commit and host."""
+    return {
+        **fields,
+        "package_version": deeplimits.__version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+        "git_commit": git_commit(),
+        "host": platform.node(),
+    }

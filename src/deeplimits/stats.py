@@ -1,0 +1,125 @@
+"""Estimates with standard errors, and distributional tests.
+
+Standard errors (spec nica §5 "Audit rules", used by every document):
+mean s/sqrt(N); variance sqrt((m4 - s^4)/N); fraction sqrt(p(1-p)/N); differences of independent
+estimates add in quadrature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+#: two-sided p-value of a 5 sigma Gaussian deviation; distributional claims hold when p >= this.
+P_FIVE_SIGMA = 5.7e-7
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A Monte Carlo estimate with its standard error and sample count."""
+
+    value: float
+    stderr: float
+    n: int
+
+    def __sub__(self, other: Estimate) -> Estimate:
+        """Difference of independent estimates (errors in quadrature)."""
+        return Estimate(self.value - other.value, float(np.hypot(self.stderr, other.stderr)), min(self.n, other.n))
+
+    def scaled(self, factor: float) -> Estimate:
+        return Estimate(self.value * factor, self.stderr * abs(factor), self.n)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64).ravel()
+    return x[np.isfinite(x)]
+
+
+def mean(x: np.ndarray) -> Estimate:
+    """Mean of the finite values, SE s/sqrt(N)."""
+    x = _finite(x)
+    return Estimate(float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)), int(x.size))
+
+
+def variance(x: np.ndarray) -> Estimate:
+    """Unbiased variance of the finite values, SE sqrt((m4 - s^4)/N)."""
+    x = _finite(x)
+    s2 = x.var(ddof=1)
+    m4 = np.mean((x - x.mean()) ** 4)
+    return Estimate(float(s2), float(np.sqrt(max(m4 - s2**2, 0.0) / x.size)), int(x.size))
+
+
+def central_moment(x: np.ndarray, order: int) -> Estimate:
+    """k-th central moment of the finite values, SE from the delta method sqrt(Var[(x-m)^k - k m_{k-1}(x-m)]/N)."""
+    x = _finite(x)
+    c = x - x.mean()
+    terms = c**order - order * np.mean(c ** (order - 1)) * c
+    return Estimate(float(np.mean(c**order)), float(terms.std(ddof=1) / np.sqrt(x.size)), int(x.size))
+
+
+def fraction(mask: np.ndarray) -> Estimate:
+    """Fraction of True values, SE sqrt(p(1-p)/N)."""
+    mask = np.asarray(mask, dtype=bool).ravel()
+    p = float(mask.mean())
+    return Estimate(p, float(np.sqrt(p * (1 - p) / mask.size)), int(mask.size))
+
+
+def mean_of_function(x: np.ndarray, func: Callable[[np.ndarray], np.ndarray]) -> Estimate:
+    """Mean of func(x) over the finite x."""
+    return mean(func(_finite(x)))
+
+
+def correlation(x: np.ndarray, y: np.ndarray) -> Estimate:
+    """Pearson correlation with the large-N SE (1 - r^2)/sqrt(N) over pairs where both are finite."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    r = float(np.corrcoef(x[ok], y[ok])[0, 1])
+    return Estimate(r, float((1 - r**2) / np.sqrt(ok.sum())), int(ok.sum()))
+
+
+@dataclass(frozen=True)
+class KSResult:
+    """Kolmogorov–Smirnov distance, p-value, effective sample size and the 5-sigma critical distance."""
+
+    distance: float
+    p_value: float
+    n_eff: float
+
+    @property
+    def critical(self) -> float:
+        return ks_critical(self.n_eff)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "critical": self.critical}
+
+
+def ks_critical(n_eff: float, p: float = P_FIVE_SIGMA) -> float:
+    """Asymptotic KS critical distance sqrt(-ln(p/2)/2)/sqrt(N_eff) at two-sided level p."""
+    return float(np.sqrt(-np.log(p / 2) / 2) / np.sqrt(n_eff))
+
+
+def ks_one_sample(x: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray]) -> KSResult:
+    """One-sample KS test of the finite x against a continuous CDF."""
+    x = _finite(x)
+    res = sps.kstest(x, cdf)
+    return KSResult(float(res.statistic), float(res.pvalue), float(x.size))
+
+
+def ks_two_sample(x: np.ndarray, y: np.ndarray) -> KSResult:
+    """Two-sample KS test of the finite values; N_eff = n m / (n + m)."""
+    x, y = _finite(x), _finite(y)
+    res = sps.ks_2samp(x, y)
+    return KSResult(float(res.statistic), float(res.pvalue), x.size * y.size / (x.size + y.size))
+
+
+def density_histogram(x: np.ndarray, bin_width: float, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """Density-normalised histogram of the finite x on [lo, hi] (normalised by all finite samples)."""
+    x = _finite(x)
+    edges = np.arange(lo, hi + bin_width / 2, bin_width)
+    counts, edges = np.histogram(x, bins=edges)
+    return counts / (x.size * bin_width), edges

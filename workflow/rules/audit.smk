@@ -1,0 +1,30 @@
+rule audit:
+    """Claim-by-claim audit of one document."""
+    input:
+        paper_stats,
+    output:
+        json="results/audit/{paper}.json",
+        md="results/audit/{paper}.md",
+    log:
+        "results/logs/audit/{paper}.log",
+    threads: 1
+    conda:
+        "../../envs/deeplimits.yaml"
+    script:
+        "../scripts/audit.py"
+
+
+rule audit_all:
+    """The combined audit of every configured document."""
+    input:
+        expand("results/audit/{paper}.json", paper=CONFIGURED_PAPERS),
+    output:
+        json="results/audit/audit.json",
+        md="results/audit/audit.md",
+    log:
+        "results/logs/audit/all.log",
+    threads: 1
+    conda:
+        "../../envs/deeplimits.yaml"
+    script:
+        "../scripts/audit_all.py"

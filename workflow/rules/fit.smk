@@ -1,0 +1,16 @@
+rule fit:
+    """Estimates with standard errors, theory values and the experiment's audit claims."""
+    input:
+        samples="results/samples/{paper}/{experiment}.npz",
+        code=fit_sources,
+    output:
+        "results/stats/{paper}/{experiment}.json",
+    params:
+        settings=experiment_settings,
+    log:
+        "results/logs/fit/{paper}/{experiment}.log",
+    threads: 1
+    conda:
+        "../../envs/deeplimits.yaml"
+    script:
+        "../scripts/fit.py"

@@ -1,0 +1,20 @@
+"""Rule figure: draw one figure as PNG and PDF (deeplimits.pipeline.figure)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from deeplimits import pipeline
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+
+def main(smk) -> None:
+    with pipeline.logged(smk.log[0]):
+        pipeline.figure(smk.wildcards.paper, smk.wildcards.figure, smk.params.settings,
+                        list(smk.input.samples), list(smk.input.stats), [smk.output.png, smk.output.pdf])
+
+
+if __name__ == "__main__":
+    main(snakemake)
