@@ -1,6 +1,5 @@
 """Rule audit: claim-by-claim audit of one document (deeplimits.pipeline.audit)."""
 
-from __future__ import annotations
 
 from typing import TYPE_CHECKING
 

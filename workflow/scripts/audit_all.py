@@ -1,6 +1,5 @@
 """Rule audit_all: the combined audit of every document (deeplimits.pipeline.audit_all)."""
 
-from __future__ import annotations
 
 from typing import TYPE_CHECKING
 

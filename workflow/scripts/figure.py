@@ -1,6 +1,5 @@
 """Rule figure: draw one figure as PNG and PDF (deeplimits.pipeline.figure)."""
 
-from __future__ import annotations
 
 from typing import TYPE_CHECKING
 

@@ -1,6 +1,5 @@
 """Rule fit: estimates, theory values and claims of one experiment (deeplimits.pipeline.fit)."""
 
-from __future__ import annotations
 
 from typing import TYPE_CHECKING
 

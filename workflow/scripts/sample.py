@@ -1,6 +1,5 @@
 """Rule sample: draw one experiment's samples (logic in deeplimits.pipeline.sample)."""
 
-from __future__ import annotations
 
 from typing import TYPE_CHECKING
 

@@ -1,0 +1,102 @@
+"""Seeding, atomic writes with provenance, estimates and audit verdicts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deeplimits import audit, io, stats
+from deeplimits.pipeline import cap_samples
+from deeplimits.rng import STREAM_BLOCK, chunked_rngs, setting_seed
+
+
+def _draw(chunk_size: int, n_samples: int = 1000) -> np.ndarray:
+    parts = []
+    for _, rng in chunked_rngs(setting_seed(7, "nica", "x"), n_samples, chunk_size):
+        k = rng.binomial(30, 0.5, 4)
+        parts.append(np.column_stack([k, rng.gamma(k / 2.0), rng.standard_normal(3), rng.rademacher(2)]))
+    return np.concatenate(parts)
+
+
+def test_streams_do_not_depend_on_chunk_size():
+    assert np.array_equal(_draw(STREAM_BLOCK), _draw(4 * STREAM_BLOCK))
+
+
+def test_seeds_depend_on_every_name():
+    a = setting_seed(1, "nica", "fig1", "d=10").generate_state(4)
+    assert not np.array_equal(a, setting_seed(2, "nica", "fig1", "d=10").generate_state(4))
+    assert not np.array_equal(a, setting_seed(1, "nica", "fig1", "d=1").generate_state(4))
+    assert np.array_equal(a, setting_seed(1, "nica", "fig1", "d=10").generate_state(4))
+
+
+def test_chunk_size_must_be_a_multiple_of_the_stream_block():
+    with pytest.raises(ValueError, match="multiple of 256"):
+        next(chunked_rngs(setting_seed(0), 10, 100))
+
+
+def test_npz_round_trip_with_provenance(tmp_path):
+    path = tmp_path / "x.npz"
+    io.write_npz(path, {"a/G": np.arange(3.0)}, io.provenance(paper="nica", parameters={"n": 3}))
+    arrays, meta = io.read_npz(path)
+    assert np.array_equal(arrays["a/G"], np.arange(3.0))
+    assert meta["paper"] == "nica" and meta["parameters"] == {"n": 3} and meta["numpy_version"] == np.__version__
+    assert [p.name for p in tmp_path.iterdir()] == ["x.npz"]
+
+
+def test_interrupted_write_leaves_no_file(tmp_path):
+    class Boom:
+        def __array__(self, *args, **kwargs):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        io.write_npz(tmp_path / "x.npz", {"a": np.zeros(2), "b": Boom()}, {})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cap_samples_reaches_nested_counts():
+    params = {"samples": 4096, "n": 100, "sizes": [{"n": 5, "samples": 100}], "full_samples": 9000}
+    assert cap_samples(params, 512) == {"samples": 512, "n": 100, "sizes": [{"n": 5, "samples": 100}],
+                                        "full_samples": 512}
+    assert cap_samples(params, 0) == params
+
+
+def test_standard_errors_match_their_formulas():
+    x = np.random.default_rng(0).standard_normal(40_000)
+    m, v = stats.mean(x), stats.variance(x)
+    assert m.stderr == pytest.approx(x.std(ddof=1) / 200, rel=1e-12)
+    assert v.stderr == pytest.approx(np.sqrt(2 / 40_000), rel=0.05)  # Gaussian: (m4 - s^4)/N = 2/N
+    f = stats.fraction(x > 0)
+    assert f.stderr == pytest.approx(np.sqrt(f.value * (1 - f.value) / 40_000))
+    assert stats.mean(np.array([1.0, np.nan, 3.0])).n == 2
+
+
+def _est(value, se):
+    return stats.Estimate(value, se, 100)
+
+
+def test_equality_verdicts():
+    kw = {"claim": "nica/fig1/c1", "text": "t", "tag": "seed", "statistic": "s"}
+    assert audit.equality(**kw, estimate=_est(1.04, 0.01), theory=1.0)["observed"] == "holds"
+    assert audit.equality(**kw, estimate=_est(1.06, 0.01), theory=1.0)["observed"] == "fails"
+    rec = audit.equality(**kw, estimate=_est(1.06, 0.01), theory=1.0, allowance=0.02, allowance_reason="bias")
+    assert rec["observed"] == "holds" and rec["tolerance"] == pytest.approx(0.07)
+    assert audit.equality(**kw, estimate=_est(1.0, 0.1), theory=1.0, effect=0.3)["observed"] == "inconclusive"
+    assert set(audit.KEYS) <= set(rec) and rec["figure"] == "nica/fig1"
+
+
+def test_ordering_and_law_verdicts():
+    kw = {"claim": "nica/fig1/c2", "text": "t", "tag": "derived", "statistic": "s"}
+    assert audit.ordering(**kw, gap=_est(0.4, 0.1))["observed"] == "holds"
+    assert audit.ordering(**kw, gap=_est(-0.4, 0.1))["observed"] == "fails"
+    assert audit.ordering(**kw, gap=_est(0.2, 0.1))["observed"] == "inconclusive"
+    ks = stats.KSResult(distance=0.01, p_value=1e-9, n_eff=100.0)
+    assert audit.same_law(**kw, ks=ks)["observed"] == "fails"
+    assert audit.same_law(**kw, ks=ks, effect=0.05, expected="fails")["observed"] == "inconclusive"
+
+
+def test_unexpected_and_markdown():
+    recs = [audit.equality("nica/fig1/a", "t", "seed", "s", _est(2.0, 0.01), 1.0, expected="fails"),
+            audit.equality("nica/fig1/b", "t", "seed", "s", _est(2.0, 0.01), 1.0)]
+    assert [r["claim"] for r in audit.unexpected(recs)] == ["nica/fig1/b"]
+    text = audit.markdown(recs, "Audit")
+    assert "Unexpected verdicts: 1" in text and "**fails**" in text

@@ -1,0 +1,146 @@
+"""The whole workflow on the smoke preset, in a scratch copy of the project.
+
+Proves: every figure and the audit are produced with no unexpected verdicts; nothing reruns when
+nothing changed; a parameter change reruns exactly its dependents; plotting code changes only redraw;
+sampler code changes resample only the experiments that use that sampler; bad config stops before
+any job; arrays do not depend on --cores or chunk size; the report is built.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from deeplimits import audit, io
+
+ROOT = Path(__file__).resolve().parents[1]
+SMOKE = ["--config", "preset=smoke"]
+NICA_FIGURES = ["fig1", "moments", "layerterms", "widths", "resnet", "grad", "universality", "validation"]
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(["snakemake", *args], cwd=workdir, capture_output=True, text=True, timeout=900)
+    if check and proc.returncode:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+def planned(workdir: Path, *args: str) -> set[str]:
+    """Outputs of the jobs a dry run would execute."""
+    proc = snakemake(workdir, "-n", "--cores", "1", *SMOKE, *args)
+    outs = set()
+    for line in (proc.stdout + proc.stderr).splitlines():
+        m = re.match(r"^\s+output: (.+)$", line)
+        if m:
+            outs.update(o.strip() for o in m.group(1).split(","))
+    return outs
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """A scratch copy of the workflow and the package sources, with the smoke preset run to completion."""
+    work = tmp_path_factory.mktemp("workflow")
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy(ROOT / name, work / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for name in ("workflow", "src", "envs"):
+        shutil.copytree(ROOT / name, work / name, ignore=ignore)
+    start = time.perf_counter()
+    snakemake(work, "--cores", "2", *SMOKE)
+    print(f"smoke preset, whole DAG, --cores 2: {time.perf_counter() - start:.1f} s")
+    return work
+
+
+def test_smoke_produces_every_figure_and_the_audit(workdir):
+    for fig in NICA_FIGURES:
+        for ext in ("png", "pdf"):
+            assert (workdir / f"results/figures/nica/{fig}.{ext}").stat().st_size > 1000
+    records = json.loads((workdir / "results/audit/audit.json").read_text())
+    assert records and all(set(audit.KEYS) <= set(r) for r in records)
+    assert {r["figure"] for r in records} == {f"nica/{f}" for f in NICA_FIGURES}
+    assert all(r["observed"] in audit.VERDICTS and r["tag"] in audit.TAGS for r in records)
+    assert audit.unexpected(records) == [], [r["claim"] for r in audit.unexpected(records)]
+    assert "Unexpected verdicts: 0" in (workdir / "results/audit/nica.md").read_text()
+    _, meta = io.read_npz(workdir / "results/samples/nica/fig1.npz")
+    assert meta["parameters"]["samples"] == 256 and meta["seed"] == 20261122 and "wall_time_s" in meta
+
+
+def test_nothing_reruns_when_nothing_changed(workdir):
+    assert planned(workdir) == set()
+
+
+def test_parameter_change_reruns_only_its_dependents(workdir):
+    path = workdir / "config.yaml"
+    original = path.read_text()
+    config = yaml.safe_load(original)
+    config["nica"]["experiments"]["widths"]["narrow"] = 25
+    path.write_text(yaml.safe_dump(config))
+    try:
+        assert planned(workdir) == {
+            "results/samples/nica/widths.npz", "results/stats/nica/widths.json",
+            "results/figures/nica/widths.png", "results/figures/nica/widths.pdf",
+            "results/audit/nica.json", "results/audit/nica.md", "results/audit/audit.json", "results/audit/audit.md",
+        }
+    finally:
+        path.write_text(original)
+    assert planned(workdir) == set()
+
+
+def _edit_and_plan(workdir: Path, relative: str) -> set[str]:
+    path = workdir / relative
+    original = path.read_text()
+    path.write_text(original + "\n# an edit\n")
+    try:
+        return planned(workdir)
+    finally:
+        path.write_text(original)
+
+
+def test_plotting_code_change_only_redraws(workdir):
+    outs = _edit_and_plan(workdir, "src/deeplimits/plotting/nica.py")
+    assert outs == {f"results/figures/nica/{f}.{ext}" for f in NICA_FIGURES for ext in ("png", "pdf")}
+    assert planned(workdir) == set()  # same content again: same checksum, nothing to do
+
+
+def test_sampler_code_change_resamples_its_experiments_only(workdir):
+    outs = _edit_and_plan(workdir, "src/deeplimits/samplers/resnet.py")
+    samples = {o for o in outs if o.startswith("results/samples/")}
+    assert samples == {f"results/samples/nica/{e}.npz" for e in ("resnet", "grad", "validation")}
+    assert "results/figures/nica/fig1.png" not in outs and "results/audit/nica.json" in outs
+
+
+def test_bad_config_stops_before_any_job(workdir):
+    proc = snakemake(workdir, "-n", "--cores", "1", "--config", "preset=smoke", "chunk_size=1000", check=False)
+    assert proc.returncode != 0
+    assert "config key chunk_size: 1000 is not allowed; expected type integer, >= 256, a multiple of 256" in (
+        proc.stdout + proc.stderr)
+    proc = snakemake(workdir, "-n", "--cores", "1", "--config", "preset=paper", check=False)
+    assert proc.returncode != 0 and "config key preset: 'paper'" in proc.stdout + proc.stderr
+
+
+def test_arrays_do_not_depend_on_cores_or_chunk_size(workdir):
+    targets = [f"results/samples/nica/{e}.npz" for e in ("fig1", "resnet", "grad")]
+    before = {t: io.read_npz(workdir / t)[0] for t in targets}
+    snakemake(workdir, "--cores", "1", "--config", "preset=smoke", "chunk_size=256", "brute_chunk_size=512",
+              "--", *targets)
+    for t in targets:
+        after, meta = io.read_npz(workdir / t)
+        assert meta["chunk_size"] == 256
+        assert before[t].keys() == after.keys()
+        for key, arr in before[t].items():
+            assert np.array_equal(arr, after[key], equal_nan=True), (t, key)
+
+
+def test_report_contains_every_figure(workdir):
+    snakemake(workdir, "--report", "results/report.html", *SMOKE)
+    html = (workdir / "results/report.html").read_text(errors="replace")
+    for fig in NICA_FIGURES:
+        assert f"{fig}.png" in html
