@@ -1,0 +1,81 @@
+"""Samples per second of the exact reductions against the brute-force network (nica samplers).
+
+    python benchmarks/throughput.py            # n = 100, d in {10, 100}
+    python benchmarks/throughput.py --quick    # fewer samples (a rough check)
+
+Each sampler draws the law of the same network (n = 100 hidden width, n_in = n_out = 10, Gaussian
+weights); the ratio column is reduced / brute-force throughput for the matching observable
+(forward samplers against the forward brute force, the Gram-trick tangent against the brute-force
+tangent). Timings are single-process wall time (BLAS threads as the environment sets them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from deeplimits.rng import setting_seed
+from deeplimits.samplers.brute import brute_network
+from deeplimits.samplers.mlp import chi2_mlp
+from deeplimits.samplers.resnet import gram_tangent, vector_network
+
+N, N_IN, N_OUT = 100, 10, 10
+
+
+def _rate(fn, samples: int) -> float:
+    fn(64)  # warm-up (imports, allocator)
+    start = time.perf_counter()
+    fn(samples)
+    return samples / (time.perf_counter() - start)
+
+
+def samplers(d: int):
+    seed = setting_seed(0, "benchmark", f"d={d}")
+    common = {"seed": seed, "chunk_size": 4096}
+    brute = {"arch": "mlp", "widths": [N] * (d + 1), "alpha2": 0.0, "n_in": N_IN, "n_out": N_OUT,
+             "weights": "gaussian", "depths": None, "seed": seed, "chunk_size": 256}
+    return {
+        "chi2_mlp": (lambda s: chi2_mlp(widths=[N] * (d + 1), n_out=N_OUT, c=0.0, n_samples=s, **common),
+                     "brute_forward"),
+        "vector_network(mlp)": (lambda s: vector_network(arch="mlp", n=N, depths=[d], alpha2=0.0, n_in=N_IN,
+                                                         n_out=N_OUT, n_samples=s, **common), "brute_forward"),
+        "gram_tangent(mlp)": (lambda s: gram_tangent(arch="mlp", n=N, d=d, alpha2=0.0, n_in=N_IN, n_out=N_OUT,
+                                                     n_samples=s, **common), "brute_tangent"),
+        "brute_forward": (lambda s: brute_network(tangent=False, n_samples=s, **brute), None),
+        "brute_tangent": (lambda s: brute_network(tangent=True, n_samples=s, **brute), None),
+    }
+
+
+def budget(name: str, d: int, quick: bool) -> int:
+    """Sample counts giving roughly a second or more of work per sampler."""
+    per_layer = {"chi2_mlp": 2_000_000, "vector_network(mlp)": 200_000, "gram_tangent(mlp)": 100_000,
+                 "brute_forward": 2_000, "brute_tangent": 1_000}[name]
+    samples = max(256, per_layer * 10 // d)
+    return max(256, samples // 8) if quick else samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", help="also write the table as JSON to this path")
+    args = parser.parse_args()
+    rows = []
+    for d in (10, 100):
+        rates = {}
+        for name, (fn, _) in samplers(d).items():
+            rates[name] = _rate(fn, budget(name, d, args.quick))
+        for name, (_, ref) in samplers(d).items():
+            ratio = rates[name] / rates[ref] if ref else None
+            rows.append({"d": d, "sampler": name, "samples_per_s": rates[name], "speedup_vs_brute": ratio})
+    print(f"{'d':>4}  {'sampler':<22}{'samples/s':>14}{'x brute force':>16}")
+    for r in rows:
+        ratio = f"{r['speedup_vs_brute']:.0f}" if r["speedup_vs_brute"] else "-"
+        print(f"{r['d']:>4}  {r['sampler']:<22}{r['samples_per_s']:>14,.0f}{ratio:>16}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
