@@ -99,11 +99,15 @@ def residual_step(z: np.ndarray | None, branch: np.ndarray, scale, alpha: float)
 
     ``z`` is the current unit state (unused when α = 0, e.g. the MLP or the input layer), ``branch`` the
     branch output for that unit state up to the per-sample factor ``scale`` (array or float). The caller
-    adds ln ||w||^2 to its log-norm S. ``scale = 0`` with α = 0 (dead MLP layer) gives (0, -inf).
+    adds ln ||w||^2 to its log-norm S. ``scale = 0`` with α = 0 (dead MLP layer) gives ln ||w||^2 = -inf,
+    which stays -inf (S is absorbing), whatever unit vector is returned.
     """
-    w = np.multiply(branch, np.expand_dims(scale, -1))
-    if alpha:
-        w += alpha * z
+    scale = np.asarray(scale, dtype=np.float64)
+    if not alpha:  # w is parallel to the branch: skip the scaling pass (a dead layer: S = -inf absorbs)
+        unit, nb2 = unit_rows(branch)
+        return unit, np.log(scale * scale * nb2)
+    w = branch * scale[..., None]
+    w += alpha * z
     unit, nw2 = unit_rows(w)
     return unit, np.log(nw2)
 

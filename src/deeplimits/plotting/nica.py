@@ -1,0 +1,552 @@
+"""Figures of the nica document (spec shared/spec/nica.md §5): one ``plot_<figure>(data, params)`` per figure.
+
+``data[experiment] = (arrays, stats)``: the arrays of the sample file and the stats JSON written by
+:func:`deeplimits.pipeline.fit` (keys ``parameters``, ``stats``, ``claims``); ``params[experiment]`` is the
+experiment's parameter dict. Every figure reads its sizes (depths, widths, alpha^2, ...) from ``params``.
+
+Conventions (house style, spec §7): simulations are histograms, or markers with +-1 SE error bars taken from
+the stats JSON; theory curves are lines: red = log-Gaussian law of Theorem 2, blue = infinite width (G = 0),
+black dashed = exact finite-(n, d) law. Dead networks are excluded and counted in the panel text; one
+c = -ln n_in serves the histograms and every curve; ResNets are always labelled with their variant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from scipy import stats as sps
+
+from deeplimits import stats as st
+from deeplimits.papers.nica.sampling import GRAD_ARCHS, RESNET_VARIANTS, alpha_key, input_offset, narrow_widths
+from deeplimits.plotting import style
+from deeplimits.theory import loggaussian as th
+
+Arrays = dict[str, np.ndarray]
+Data = dict[str, tuple[Arrays, dict[str, Any]]]
+Params = dict[str, dict[str, Any]]
+
+GRID = 600  #: points of every theory curve
+QUANTILES = 200  #: quantiles of every QQ panel
+SMALL = "small"
+
+RED = {"color": style.THEORY, "lw": 1.6}
+BLUE = {"color": style.BASELINE, "lw": 1.4}
+EXACT = {"color": style.EXACT, "lw": 1.3, "ls": "--"}
+NOTES = {"color": style.PALETTE[4], "lw": 1.4, "ls": "-."}  # the notes' (erroneous) formula
+LEADING = {"color": "0.45", "lw": 1.1, "ls": "--"}  # leading order (beta) in the moment panels
+L_RED, L_BLUE, L_EXACT = "log-Gaussian (Theorem 2)", "infinite width (G = 0)", "exact finite (n, d)"
+VARIANT = {"mlp": "MLP", "standard": "standard", "balanced": "balanced (sign-flip reading)"}
+VARIANT_COLOUR = {"standard": style.PALETTE[1], "balanced": style.PALETTE[2]}
+Y_LABEL = r"$Y=\ln\|z^{out}\|^2$"
+
+
+# ------------------------------------------------------------------------------------------- helpers
+def _unpack(data: Data, params: Params, exp: str) -> tuple[Arrays, dict[str, Any], dict[str, Any]]:
+    """Arrays, the ``stats`` block of the JSON and the parameters of one experiment."""
+    arrays, fitted = data[exp]
+    return arrays, fitted["stats"], params[exp]
+
+
+def _colours(keys: Iterable[Any]) -> dict[Any, Any]:
+    """One palette colour per key, skipping vermilion (too close to the red theory curve) and grey."""
+    order = [0, 1, 2, 4, 5, 9, 6, 8]
+    return {k: style.PALETTE[order[i % len(order)]] for i, k in enumerate(keys)}
+
+
+def _alive(values: np.ndarray, dead: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Finite values of the networks with no dead layer, and the number excluded."""
+    keep = np.isfinite(values)
+    if dead is not None:
+        keep &= ~np.asarray(dead, dtype=bool)
+    return values[keep], int(keep.size - np.count_nonzero(keep))
+
+
+def _value_se(estimates: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    return np.array([e["value"] for e in estimates]), np.array([e["stderr"] for e in estimates])
+
+
+def _errorbar(ax: Axes, x, estimates: Sequence[dict[str, Any]], *, scale=1.0, shift=0.0, color,
+              marker: str = "o", filled: bool = True, label: str | None = None) -> None:
+    """Markers with +-1 SE bars for stats-JSON estimates ({"value", "stderr"}), drawn as (value - shift) * scale."""
+    value, se = _value_se(estimates)
+    scale = np.broadcast_to(np.asarray(scale, dtype=float), value.shape)
+    ax.errorbar(x, (value - shift) * scale, yerr=se * np.abs(scale), fmt=marker, color=color, ms=4.5,
+                mfc=color if filled else "white", capsize=2, lw=1, label=label, zorder=3)
+
+
+def _key(label: str, color: Any = "0.2", ls: str = "none", marker: str | None = None, filled: bool = True,
+         **kw: Any) -> Line2D:
+    """A legend proxy: a line style and/or a marker."""
+    return Line2D([], [], color=color, ls=ls, marker=marker, mfc=color if filled else "white", label=label, **kw)
+
+
+def _note(ax: Axes, text: str, loc: str = "upper left") -> None:
+    """Panel text (KS values, dead counts) in a corner of the axes."""
+    x, ha = (0.03, "left") if "left" in loc else (0.97, "right")
+    y, va = (0.97, "top") if "upper" in loc else (0.03, "bottom")
+    ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=SMALL,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5})
+
+
+def _fmt(est: dict[str, Any], digits: int = 2) -> str:
+    """An estimate as value +- SE."""
+    return f"{est['value']:.{digits}g} ± {est['stderr']:.1g}"
+
+
+def _sample_range(samples: Iterable[np.ndarray], k: float = 5.0) -> tuple[float, float]:
+    """Union of mean +- k sd over the samples, clipped to the data."""
+    samples = list(samples)
+    lo = min(max(x.mean() - k * x.std(), x.min()) for x in samples)
+    hi = max(min(x.mean() + k * x.std(), x.max()) for x in samples)
+    return float(lo), float(hi)
+
+
+def _n_bins(n_samples: int) -> int:
+    return int(np.clip(np.sqrt(n_samples) / 2, 20, 100))
+
+
+@dataclass(frozen=True)
+class Hist:
+    """A simulated sample (dead networks already removed) drawn as a density histogram."""
+
+    values: np.ndarray
+    dead: int
+    label: str
+    color: Any = style.SIMULATION
+    fill: bool = False
+
+
+Curve = tuple[str, Callable[[np.ndarray], np.ndarray], dict[str, Any]]
+
+
+def _distribution_panel(ax: Axes, hists: Sequence[Hist], curves: Sequence[Curve], lo: float, hi: float,
+                        width: float | None = None, legend: str = "upper left", xlabel: str = Y_LABEL) -> None:
+    """Density histograms on [lo, hi] (bin ``width``, default ~sqrt(N)/2 bins) with theory curves on a grid;
+    the dead count goes in the panel text, N in the legend."""
+    width = width or (hi - lo) / _n_bins(min(h.values.size for h in hists))
+    for h in hists:
+        dens, edges = st.density_histogram(h.values, width, lo, hi)
+        ax.stairs(dens, edges, fill=h.fill, color=h.color, alpha=0.45 if h.fill else 1.0, lw=1.3,
+                  label=f"{h.label} (N = {h.values.size})")
+    grid = np.linspace(lo, hi, GRID)
+    for label, density, kw in curves:
+        ax.plot(grid, density(grid), label=label, **kw)
+    dead = [f"{h.dead} dead networks excluded" + (f" ({h.label})" if len(hists) > 1 else "")
+            for h in hists if h.dead]
+    if dead:
+        _note(ax, "\n".join(dead), "upper right" if "left" in legend else "upper left")
+    ax.set(xlim=(lo, hi), xlabel=xlabel, ylabel="density")
+    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.25)  # head room for the legend
+    ax.legend(fontsize=SMALL, loc=legend)
+
+
+def _gaussian(mean: float, var: float) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda x: sps.norm.pdf(x, mean, np.sqrt(var))
+
+
+def _qq(ax: Axes, x: np.ndarray, y: np.ndarray | Callable[[np.ndarray], np.ndarray], xlabel: str, ylabel: str,
+        title: str) -> None:
+    """QQ panel: QUANTILES quantiles of y against those of x (a sample), or against the quantile function y."""
+    probs = (np.arange(QUANTILES) + 0.5) / QUANTILES
+    qx = np.quantile(x, probs) if isinstance(x, np.ndarray) else x(probs)
+    qy = np.quantile(y, probs) if isinstance(y, np.ndarray) else y(probs)
+    ax.plot(qx, qy, ".", color=style.SIMULATION, ms=3.5, label=f"{QUANTILES} quantiles")
+    lims = [min(qx.min(), qy.min()), max(qx.max(), qy.max())]
+    ax.plot(lims, lims, color=style.THEORY, lw=1, label="identity")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize=SMALL, loc="upper left", handlelength=1.2)
+
+
+def _panel_grid(n_panels: int, ncols: int, width: float = 3.4, height: float = 3.1):
+    """A figure with ``n_panels`` axes on a grid, the unused ones hidden."""
+    nrows = -(-n_panels // ncols)
+    fig, axes = style.figure(min(ncols, n_panels), nrows, width=width, height=height)
+    flat = axes.ravel()
+    for ax in flat[n_panels:]:
+        ax.set_visible(False)
+    return fig, flat[:n_panels]
+
+
+# ---------------------------------------------------------------------------------------------- fig1
+def plot_fig1(data: Data, params: Params) -> Figure:
+    """nica/fig1 (spec §5): density of Y = ln|z_out|^2 at each depth; histogram (bins 0.05, 0.1 at d >= 100,
+    range exact mean +- 5 sd) vs the red (Theorem 2), blue (G = 0) and black dashed (exact) laws."""
+    a, s, p = _unpack(data, params, "fig1")
+    n, n_out, c = p["n"], p["n_out"], input_offset(p["n_in"])
+    fig, axes = style.figure(len(p["depths"]), 1, width=4.4, height=3.6)
+    for i, (ax, d) in enumerate(zip(axes[0], p["depths"], strict=True)):
+        fit = s[f"d{d}"]
+        beta = fit["theory"]["beta"]["value"]
+        mean, var = th.exact_Y_moments(n, d, n_out, c)
+        y, dead = _alive(a[f"d{d}/Y"], a[f"d{d}/dead"])
+        curves = [(L_RED, lambda t, b=beta: th.red_pdf(t, b, n_out, c), RED),
+                  (L_BLUE, lambda t: th.blue_pdf(t, n_out, c), BLUE),
+                  (L_EXACT, lambda t, d=d: th.exact_pdf_Y(t, n, d, n_out, c), EXACT)]
+        _distribution_panel(ax, [Hist(y, dead, "simulation", fill=True)], curves, mean - 5 * np.sqrt(var),
+                            mean + 5 * np.sqrt(var), width=0.1 if d >= 100 else 0.05)
+        _note(ax, f"KS distance of Y to\nred {fit['ks_red']['distance']:.3f}, blue {fit['ks_blue']['distance']:.3f}",
+              "upper right")
+        ax.set_title(f"({'abcdefgh'[i]}) d = {d}, β = {beta:.3g}  (n = {n}, $n_{{out}}$ = {n_out})")
+    return fig
+
+
+# ------------------------------------------------------------------------------------------- moments
+def plot_moments(data: Data, params: Params) -> Figure:
+    """nica/moments (spec §5): (a) -2E[G]/beta, (b) Var[G]/beta vs d for each n (MC, exact, second order, leading
+    order); (c) the 1/n^2 terms n^2(E[G] + beta/2), n^2(Var[G] - beta) at the largest n; (d) dead fraction."""
+    _, s, p = _unpack(data, params, "moments")
+    ns, depths = p["n"], np.asarray(p["depths"])
+    colour = _colours(sorted({*ns, *p["dead_n"]}))
+    dgrid = np.geomspace(depths.min(), depths.max(), GRID)
+    fig, axes = style.figure(2, 2, width=4.8, height=3.7)
+    (ax_m, ax_v), (ax_c, ax_d) = axes
+    dead_text = []
+    for n in ns:
+        fits = [s["G"][f"n{n}/d{d}"] for d in depths]
+        beta, bgrid = th.beta_mlp(n, depths), th.beta_mlp(n, dgrid)
+        exact, second = th.exact_G_moments(n, dgrid), th.second_order_G_moments(n, dgrid)
+        label = f"n = {n} (N = {fits[0]['dead']['n']})"
+        _errorbar(ax_m, depths, [f["mean"] for f in fits], scale=-2 / beta, color=colour[n], label=label)
+        _errorbar(ax_v, depths, [f["var"] for f in fits], scale=1 / beta, color=colour[n], label=label)
+        for ax, k, sign in ((ax_m, 0, -2), (ax_v, 1, 1)):
+            ax.plot(dgrid, sign * exact[k] / bgrid, color=colour[n], lw=1.3)
+            ax.plot(dgrid, sign * second[k] / bgrid, color=colour[n], lw=1.3, ls=":")
+        dead = [(round(f["dead"]["value"] * f["dead"]["n"]), d) for f, d in zip(fits, depths, strict=True)]
+        if any(k for k, _ in dead):
+            dead_text.append(f"n = {n}: {sum(k for k, _ in dead)} ({max(dead)[0]} at d = {max(dead)[1]})")
+    keys = [_key("MC ± 1 SE", marker="o"), _key("exact law (§3.3)", ls="-"), _key("second order (§3.4)", ls=":"),
+            _key("leading order (β)", **LEADING)]
+    for ax, what in ((ax_m, r"$-2\,E[G]/\beta$"), (ax_v, r"$\mathrm{Var}[G]/\beta$")):
+        ax.axhline(1, **LEADING)
+        ax.set(xscale="log", xlabel="depth $d$", ylabel=what)
+        handles, _ = ax.get_legend_handles_labels()
+        ax.legend(handles=handles + keys, fontsize=SMALL, ncols=2, loc="upper right")
+        ax.set_ylim(top=ax.get_ylim()[1] + 0.35 * np.ptp(ax.get_ylim()))
+        if dead_text:
+            _note(ax, "dead networks excluded:\n" + "\n".join(dead_text), "lower left")
+    ax_m.set_title("(a) mean of G relative to −β/2, β = 2/n + 5d/n")
+    ax_v.set_title("(b) variance of G relative to β")
+
+    n = max(ns)
+    fits = [s["G"][f"n{n}/d{d}"] for d in depths]
+    beta, bgrid = th.beta_mlp(n, depths), th.beta_mlp(n, dgrid)
+    exact, d2 = th.exact_G_moments(n, dgrid), th.delta2_G(n, dgrid)
+    for k, what, formula, col in ((0, "mean", r"$-(\frac{1}{3}+\frac{49d}{12})$", style.PALETTE[5]),
+                                  (1, "var", r"$2+\frac{37d}{2}$", style.PALETTE[4])):
+        quantity = r"$n^2(E[G]+\beta/2)$" if k == 0 else r"$n^2(\mathrm{Var}[G]-\beta)$"
+        shift = -beta / 2 if k == 0 else beta
+        _errorbar(ax_c, depths, [f[what] for f in fits], shift=shift, scale=n**2, color=col,
+                  marker="os"[k], label=f"MC {quantity}")
+        ax_c.plot(dgrid, n**2 * (exact[k] - (-bgrid / 2 if k == 0 else bgrid)), color=col, lw=1.3,
+                  label=f"exact {quantity}")
+        ax_c.plot(dgrid, n**2 * d2[k], color=col, lw=1.3, ls=":", label=f"second order {formula}")
+    ax_c.axhline(0, **LEADING, label="leading order (0)")
+    ax_c.set(xscale="log", xlabel="depth $d$", ylabel=r"$n^2\times$(MC or exact − leading order)",
+             title=f"(c) $1/n^2$ corrections at n = {n} (N = {fits[0]['dead']['n']})")
+    ax_c.set_yscale("symlog", linthresh=1)
+    ax_c.legend(fontsize=SMALL, loc="upper left")
+    ax_c.set_ylim(top=ax_c.get_ylim()[1] * 100)
+
+    for n in p["dead_n"]:
+        fits = [s["dead"][f"n{n}/d{d}"] for d in depths]
+        seen = np.array([f["value"] > 0 for f in fits])
+        _errorbar(ax_d, depths[seen], [f for f, ok in zip(fits, seen, strict=True) if ok], color=colour[n],
+                  label=f"n = {n} (N = {fits[0]['n']})")
+        ax_d.plot(dgrid, th.dead_probability(n, dgrid), color=colour[n], lw=1.3)
+    handles, _ = ax_d.get_legend_handles_labels()
+    ax_d.legend(handles=handles + [_key(r"$1-(1-2^{-n})^d$ (§3.9)", ls="-")], fontsize=SMALL, loc="lower right")
+    ax_d.set(xscale="log", yscale="log", xlabel="depth $d$", ylabel=r"dead fraction $P(z^{out}=0)$",
+             title="(d) dead networks (zero counts not shown)")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------- layerterms
+def plot_layerterms(data: Data, params: Params) -> Figure:
+    """nica/layerterms (spec §5, Props 3-5): (a) n Var and -2n E of ln u and ln r with exact curves and the
+    asymptotes 2 and 5; (b) n^2 E(u-1)^3, n^2 E(r-1)^3 (exact 8, 44); (c) the literal Prop 4(iv) quantity."""
+    _, s, p = _unpack(data, params, "layerterms")
+    ns = np.asarray(p["n"])
+    fits = [s[f"n{n}"] for n in ns]
+    grid = np.unique(np.round(np.geomspace(ns.min(), ns.max(), 150)).astype(int))
+    log_u = np.array([th.chi_layer_moments(m) for m in grid])
+    log_r = np.array([th.relu_layer_moments(m) for m in grid])
+    fig, axes = style.figure(3, 1, width=4.4, height=3.6)
+    ax_a, ax_b, ax_c = axes[0]
+    cols = {"u": (style.PALETTE[0], style.PALETTE[9]), "r": (style.PALETTE[1], style.PALETTE[5])}
+    for var, moments in (("u", log_u), ("r", log_r)):
+        c_var, c_mean = cols[var]
+        est = [f[f"log_{var}"] for f in fits]
+        _errorbar(ax_a, ns, [e["var"] for e in est], scale=ns, color=c_var, label=rf"$n\,\mathrm{{Var}}[\ln {var}]$")
+        _errorbar(ax_a, ns, [e["mean"] for e in est], scale=-2 * ns, color=c_mean, marker="s",
+                  label=rf"$-2n\,E[\ln {var}]$")
+        ax_a.plot(grid, grid * moments[:, 1], color=c_var, lw=1.3)
+        ax_a.plot(grid, -2 * grid * moments[:, 0], color=c_mean, lw=1.3)
+    for level, name in ((2, "u"), (5, "r")):
+        ax_a.axhline(level, **LEADING)
+        ax_a.annotate(f"{level} (ln {name}, n → ∞)", (ns.max(), level), xytext=(0, 3), textcoords="offset points",
+                      ha="right", va="bottom", fontsize=SMALL, color="0.35")
+    handles, _ = ax_a.get_legend_handles_labels()
+    ax_a.legend(handles=handles + [_key("exact (§3.11)", ls="-"), _key("asymptote", **LEADING)], fontsize=SMALL,
+                ncols=2, loc="upper right")
+    ax_a.set_ylim(top=ax_a.get_ylim()[1] + 0.4 * np.ptp(ax_a.get_ylim()))
+    zeros = [f"n = {n}: {round(f['r_zero']['value'] * f['r_zero']['n'])}" for n, f in zip(ns, fits, strict=True)
+             if f["r_zero"]["value"] > 0]
+    if zeros:
+        _note(ax_a, "ln r excludes r = 0 (K = 0):\n" + ", ".join(zeros), "lower right")
+    ax_a.set(xscale="log", xlabel="width $n$", ylabel="scaled moment",
+             title=f"(a) Props 3, 5: ln u, ln r (N = {fits[0]['u']['mean']['n']} per n)")
+
+    for var, exact in (("u", 8), ("r", 44)):
+        _errorbar(ax_b, ns, [f[f"third_{var}"] for f in fits], scale=ns**2, color=cols[var][0],
+                  label=rf"$n^2E({var}-1)^3$")
+        ax_b.axhline(exact, color=cols[var][0], lw=1.3, label=f"exact {exact}")
+    ax_b.legend(fontsize=SMALL, loc="center right")
+    ax_b.set(xscale="log", xlabel="width $n$", ylabel=r"$n^2\times$ third central moment",
+             title="(b) Props 3(iv), 4(iv) corrected: u, r")
+
+    _errorbar(ax_c, ns, [f["prop4_literal"] for f in fits], color=style.SIMULATION, label="MC ± 1 SE")
+    ax_c.plot(grid, th.prop4_literal_third(grid), **EXACT, label=r"exact $\frac{1}{8}(\frac{44}{n^2}-\frac{15}{n}-1)$")
+    ax_c.axhline(-1 / 8, **LEADING, label="limit −1/8")
+    ax_c.axhline(0, **BLUE, label=r"as printed: $O(n^{-2})\to 0$")
+    ax_c.legend(fontsize=SMALL, loc="center right")
+    ax_c.set(xscale="log", xlabel="width $n$", ylabel=r"$E(\frac{1}{n}\|\varphi(g)\|^2-1)^3=E(r/2-1)^3$",
+             title="(c) Prop 4(iv) as printed (erratum E2)")
+    return fig
+
+
+# -------------------------------------------------------------------------------------------- widths
+def plot_widths(data: Data, params: Params) -> Figure:
+    """nica/widths (spec §5): histograms of G with the narrow layer first (j = 0) and last (j = d) with the exact
+    density and Gaussians N(-beta/2, beta) for beta_corr and the notes' beta; Var[G] vs j."""
+    a, s, p = _unpack(data, params, "widths")
+    n, narrow, d = p["n"], p["narrow"], p["d"]
+    fig, axes = style.figure(3, 1, width=4.4, height=3.6)
+    for ax, j, name, letter in ((axes[0, 0], 0, "first", "a"), (axes[0, 1], d, "last", "b")):
+        fit, widths = s[f"j{j}"], narrow_widths(n, narrow, d, j)
+        g, dead = _alive(a[f"j{j}/G"], a[f"j{j}/dead"])
+        b_corr, b_notes = fit["beta_corrected"], fit["beta_notes"]
+        curves = [("exact (§3.6)", lambda t, w=widths: th.exact_pdf_G_widths(t, w), EXACT),
+                  (rf"Gaussian, $\beta_{{corr}}$ = {b_corr:.2f}", _gaussian(-b_corr / 2, b_corr), RED),
+                  (rf"notes' formula, $\beta_{{notes}}$ = {b_notes:.2f}", _gaussian(-b_notes / 2, b_notes), NOTES)]
+        sd = np.sqrt(fit["exact_var"])
+        _distribution_panel(ax, [Hist(g, dead, "simulation", fill=True)], curves, fit["exact_mean"] - 5 * sd,
+                            fit["exact_mean"] + 5 * sd, xlabel="$G$")
+        ax.set_title(f"({letter}) narrow layer {name}: $n_{{{j}}}$ = {narrow}, others {n}, d = {d}")
+    ax = axes[0, 2]
+    js = np.arange(d + 1)
+    fits = [s[f"j{j}"] for j in js]
+    _errorbar(ax, js, [f["var"] for f in fits], color=style.SIMULATION, label=f"MC ± 1 SE (N = {fits[0]['var']['n']})")
+    ax.plot(js, [f["exact_var"] for f in fits], **EXACT, marker=".", label="exact (§3.6)")
+    ax.plot(js, [f["beta_corrected"] for f in fits], **RED, label=r"$\beta_{corr}=5\sum_{\ell<d}n_\ell^{-1}+2n_d^{-1}$")
+    ax.plot(js, [f["beta_notes"] for f in fits], **NOTES,
+            label=r"notes: $\beta_{notes}=2n_0^{-1}+5\sum_{\ell\geq1}n_\ell^{-1}$")
+    con = s["contrast"]
+    _note(ax, f"Var(j=0) − Var(j=d) = {_fmt(con['estimate'])}\n"
+              f"β_corr: {con['corrected']:+.3f}, β_notes: {con['notes']:+.3f}", "lower center")
+    ax.legend(fontsize=SMALL, loc="upper center")
+    ax.set_ylim(top=ax.get_ylim()[1] + 0.6 * np.ptp(ax.get_ylim()))
+    ax.set(xlabel="position $j$ of the narrow layer", ylabel=r"$\mathrm{Var}[G]$",
+           title=f"(c) variance of G vs position ($n_j$ = {narrow})")
+    return fig
+
+
+# -------------------------------------------------------------------------------------------- resnet
+def plot_resnet(data: Data, params: Params) -> Figure:
+    """nica/resnet (spec §5): (a) Y for both variants at alpha^2 = 0.5 with the red (beta_bal) and blue curves;
+    (b) Var[G], (c) -E[G] vs d (filled standard, open balanced) with beta_bal, beta_bal/2 and the standard
+    heuristic; (d) active fraction per layer of the standard ResNet."""
+    a, s, p = _unpack(data, params, "resnet")
+    n, n_out, c, depths, alphas = p["n"], p["n_out"], input_offset(p["n_in"]), np.asarray(p["depths"]), p["alpha2"]
+    colour = _colours(alphas)
+    fig, axes = style.figure(2, 2, width=4.8, height=3.7)
+    (ax_a, ax_b), (ax_c, ax_d) = axes
+
+    a2 = 0.5 if 0.5 in alphas else alphas[len(alphas) // 2]
+    d_y = int(depths.max())  # Y is recorded at the last checkpoint only
+    hists = [Hist(*_alive(a[f"{v}/{alpha_key(a2)}/Y"], a[f"{v}/{alpha_key(a2)}/dead"][:, -1]), VARIANT[v],
+                  VARIANT_COLOUR[v]) for v in RESNET_VARIANTS]
+    beta = float(th.beta_balanced_resnet(n, d_y, a2))
+    curves = [(rf"log-Gaussian, $\beta_{{bal}}$ = {beta:.3g}", lambda t: th.red_pdf(t, beta, n_out, c), RED),
+              (L_BLUE, lambda t: th.blue_pdf(t, n_out, c), BLUE)]
+    _distribution_panel(ax_a, hists, curves, *_sample_range(h.values for h in hists))
+    ax_a.set_title(f"(a) ResNets, α² = {a2:g}, d = {d_y}, n = {n}")
+
+    dgrid = np.geomspace(depths.min(), depths.max(), GRID)
+    for a2 in alphas:
+        for variant, shift in zip(RESNET_VARIANTS, (0.96, 1.04), strict=True):
+            fit = s[f"{variant}/{alpha_key(a2)}"]
+            for ax, what, scale in ((ax_b, "var", 1), (ax_c, "mean", -1)):
+                _errorbar(ax, depths * shift, [fit[f"d{d}"][what] for d in depths], scale=scale, color=colour[a2],
+                          filled=variant == "standard")
+        bal = th.beta_balanced_resnet(n, dgrid, a2)
+        ax_b.plot(dgrid, bal, color=colour[a2], lw=1.3)
+        ax_c.plot(dgrid, bal / 2, color=colour[a2], lw=1.3)
+        if 0 < a2 < 1:
+            heur = 2 / n + th.resnet_variance_coefficient_standard_heuristic(a2) * dgrid / n
+            ax_b.plot(dgrid, heur, color=colour[a2], lw=1.1, ls=":")
+    n_samples = s[f"standard/{alpha_key(alphas[0])}"][f"d{depths[0]}"]["var"]["n"]
+    keys = [_key(f"α² = {a2:g}", colour[a2], marker="s", ls="-") for a2 in alphas]
+    keys += [_key(f"{VARIANT['standard']} (N = {n_samples})", marker="o"),
+             _key(VARIANT["balanced"], marker="o", filled=False)]
+    for ax, what, theory in ((ax_b, r"$\mathrm{Var}[G]$", r"$\beta_{bal}$"),
+                             (ax_c, r"$-E[G]$", r"$\beta_{bal}/2$")):
+        extra = [_key(f"{theory} (notes' formula)", ls="-")]
+        if ax is ax_b:
+            extra.append(_key("standard heuristic (§3.7)", ls=":"))
+        ax.legend(handles=keys + extra, fontsize=SMALL, loc="upper left")
+        ax.set(xscale="log", yscale="log", xlabel="depth $d$", ylabel=what)
+    ax_b.set_title(f"(b) variance of G (n = {n}), ±1 SE")
+    ax_c.set_title(f"(c) minus the mean of G (n = {n}), ±1 SE")
+
+    for a2 in alphas:
+        key = f"standard/{alpha_key(a2)}"
+        mean, sd = a[f"{key}/active_mean"], a[f"{key}/active_sd"]
+        layers = np.arange(1, mean.size + 1)
+        se = sd / np.sqrt(a[f"{key}/G"].shape[0])
+        ax_d.plot(layers, mean, color=colour[a2], lw=1.2, label=f"{VARIANT['standard']}, α² = {a2:g}")
+        ax_d.fill_between(layers, mean - se, mean + se, color=colour[a2], alpha=0.3, lw=0)
+    ax_d.axhline(0.5, **EXACT, label="reference 1/2 (MLP, balanced)")
+    ax_d.legend(fontsize=SMALL, loc="lower left")
+    ax_d.set(xlabel=r"layer $\ell$", ylabel="mean active fraction of ReLUs",
+             title="(d) standard ResNet: hypoactivation (band ±1 SE)")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------- grad
+def plot_grad(data: Data, params: Params) -> Figure:
+    """nica/grad (spec §5): ln|z_out|^2 (run A) and ln|dz_out/dx_1|^2 (run B) for the MLP, the balanced and the
+    standard ResNet; exact density (MLP), red curve with beta_bal (balanced)."""
+    a, s, p = _unpack(data, params, "grad")
+    n, d, n_out, c, a2 = p["n"], p["d"], p["n_out"], input_offset(p["n_in"]), p["alpha2"]
+    fig, axes = style.figure(len(GRAD_ARCHS), 1, width=4.4, height=3.7)
+    beta = float(th.beta_balanced_resnet(n, d, a2))
+    theory: dict[str, list[Curve]] = {
+        "mlp": [(L_EXACT, lambda t: th.exact_pdf_Y(t, n, d, n_out, c), EXACT)],
+        "balanced": [(rf"log-Gaussian, $\beta_{{bal}}$ = {beta:.3g}", lambda t: th.red_pdf(t, beta, n_out, c), RED)],
+        "standard": []}
+    for i, (ax, arch) in enumerate(zip(axes[0], GRAD_ARCHS, strict=True)):
+        fit = s[arch]
+        hists = [Hist(*_alive(a[f"{arch}/forward"], a[f"{arch}/forward_dead"]), r"forward $\ln\|z^{out}\|^2$ (run A)",
+                      fill=True),
+                 Hist(*_alive(a[f"{arch}/tangent"], a[f"{arch}/tangent_dead"]),
+                      r"tangent $\ln\|\partial z^{out}/\partial x_1\|^2$ (run B)", style.PALETTE[1])]
+        _distribution_panel(ax, hists, theory[arch], *_sample_range(h.values for h in hists),
+                            xlabel=r"$\ln\|z^{out}\|^2$ or $\ln\|\partial z^{out}/\partial x_1\|^2$")
+        _note(ax, f"two-sample KS p = {fit['ks']['p_value']:.2g}\nΔmean = {_fmt(fit['mean_difference'])}\n"
+                  f"Δvar = {_fmt(fit['var_difference'])}", "upper right")
+        name = "MLP" if arch == "mlp" else f"{VARIANT[arch]} ResNet, α² = {a2:g}"
+        ax.set_title(f"({'abc'[i]}) {name}\nn = {n}, d = {d}")
+    return fig
+
+
+# -------------------------------------------------------------------------------------- universality
+def plot_universality(data: Data, params: Params) -> Figure:
+    """nica/universality (spec §5): (a) G for Gaussian, Rademacher and uniform weights at the largest n and d with
+    the red (G only) and exact Gaussian densities; (b) E[G], (c) Var[G] vs d/n with leading order, exact Gaussian
+    and exact Gaussian + kappa-term."""
+    a, s, p = _unpack(data, params, "universality")
+    laws, depths, sizes = p["laws"], np.asarray(p["depths"]), p["sizes"]
+    colour, markers = _colours(laws), dict(zip([z["n"] for z in sizes], "osD^v", strict=False))
+    x_hat4 = 1.0 / p["n_in"]
+    fig, axes = style.figure(3, 1, width=4.4, height=3.7)
+    ax_a, ax_b, ax_c = axes[0]
+
+    n, d = max(z["n"] for z in sizes), int(depths.max())
+    hists = [Hist(*_alive(a[f"{law}/n{n}/G"][:, -1], a[f"{law}/n{n}/dead"][:, -1]), f"{law} weights", colour[law])
+             for law in laws]
+    beta = float(th.beta_mlp(n, d))
+    curves = [(r"log-Gaussian: $G\sim N(-\beta/2,\beta)$", _gaussian(-beta / 2, beta), RED),
+              ("exact Gaussian-weight law", lambda t: th.exact_pdf_G(t, n, d), EXACT)]
+    _distribution_panel(ax_a, hists, curves, *_sample_range(h.values for h in hists), xlabel="$G$")
+    ax_a.set_title(f"(a) n = {n}, d = {d}, β = {beta:.3g} (brute force)")
+
+    for size in sizes:
+        n = size["n"]
+        dgrid = np.linspace(0, depths.max() * 1.05, GRID)
+        beta, exact = th.beta_mlp(n, dgrid), th.exact_G_moments(n, dgrid)
+        for ax, k, lead in ((ax_b, 0, -beta / 2), (ax_c, 1, beta)):
+            ax.plot(dgrid / n, lead, **{**LEADING, "ls": "-"})
+            ax.plot(dgrid / n, exact[k], **EXACT)
+        for i, law in enumerate(laws):
+            fits = [s[f"{law}/n{n}"][f"d{dd}"] for dd in depths]
+            shift = 1 + 0.02 * (i - (len(laws) - 1) / 2)
+            for ax, k, what in ((ax_b, 0, "mean"), (ax_c, 1, "var")):
+                _errorbar(ax, depths / n * shift, [f[what] for f in fits], color=colour[law], marker=markers[n])
+                if th.KURTOSIS[law] != 0:
+                    shifted = exact[k] + th.kappa_shift_G(n, dgrid, th.KURTOSIS[law], x_hat4)[k]
+                    ax.plot(dgrid / n, shifted, color=colour[law], lw=1.2, ls=":")
+    keys = [_key(f"{law} (κ = {th.KURTOSIS[law]:g})", colour[law], marker="o") for law in laws]
+    keys += [_key(f"n = {z['n']} (N = {z['samples']})", marker=markers[z["n"]]) for z in sizes]
+    keys += [_key("leading order", **{**LEADING, "ls": "-"}), _key("exact Gaussian", **EXACT),
+             _key("exact Gaussian + κ-term (§3.10)", ls=":")]
+    for ax, what, loc in ((ax_b, r"$E[G]$", "lower left"), (ax_c, r"$\mathrm{Var}[G]$", "upper left")):
+        ax.legend(handles=keys, fontsize=SMALL, loc=loc)
+        ax.set(xlabel="depth/width $d/n$", ylabel=what, xlim=(0, None))
+    ax_b.set_title("(b) mean of G, MC ± 1 SE")
+    ax_c.set_title("(c) variance of G, MC ± 1 SE")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------- validation
+def _validation_pairs(a: Arrays, p: dict[str, Any]) -> dict[str, tuple[np.ndarray, np.ndarray, str, str, str]]:
+    """Claim id -> (full, reduced, observable, reduction name, setting), dead networks removed (as in the fit)."""
+
+    def alive(key: str, obs: str) -> np.ndarray:
+        return _alive(a[f"{key}/{obs}"], a[f"{key}/dead"])[0]
+
+    pairs = {}
+    for case in p["mlp"]:
+        key = f"V1/n{case['n']}_d{case['d']}"
+        for obs in ("G", "Y"):
+            pairs[f"V1_{obs}_n{case['n']}_d{case['d']}"] = (
+                alive(f"{key}/full", obs), alive(f"{key}/reduced", obs), obs, "χ² reduction",
+                f"V1 MLP, n = {case['n']}, d = {case['d']}")
+    w = p["widths"]
+    for j in w["positions"]:
+        pairs[f"V2_j{j}"] = (alive(f"V2/j{j}/full", "G"), alive(f"V2/j{j}/reduced", "G"), "G", "χ² reduction",
+                             f"V2 widths, narrow j = {j}")
+    r = p["resnet"]
+    setting = f"n = {r['n']}, d = {r['d']}, α² = {r['alpha2']:g}"
+    for v in RESNET_VARIANTS:
+        pairs[f"V3_{v}"] = (_alive(a[f"V3/{v}/full/G"])[0], _alive(a[f"V3/{v}/reduced/G"])[0], "G", "vector trick",
+                            f"V3 {VARIANT[v]}\n{setting}")
+    for arch in ("mlp", *RESNET_VARIANTS):
+        name = "MLP" if arch == "mlp" else VARIANT[arch]
+        pairs[f"V4_{arch}"] = (_alive(a[f"V4/{arch}/full/Yt"])[0], _alive(a[f"V4/{arch}/reduced/Yt"])[0],
+                               r"\ln\|\partial z^{out}/\partial x_1\|^2", "Gram trick", f"V4 {name} tangent\n{setting}")
+    v5 = p["vector_vs_chi2"]
+    pairs["V5"] = (_alive(a["V5/chi2/G"])[0], _alive(a["V5/vector/G"])[0], "G", "vector trick",
+                   f"V5 MLP, n = {v5['n']}, d = {v5['d']}")
+    return pairs
+
+
+def plot_validation(data: Data, params: Params) -> Figure:
+    """nica/validation (spec §5): QQ grid of every reduction against the brute-force network (V1-V5, KS p from
+    the stats) and the Theorem 2 factorisation V6: L = Y - c - G against ln chi^2_{n_out}."""
+    a, s, p = _unpack(data, params, "validation")
+    pairs = _validation_pairs(a, p)
+    ids = [cid for cid in s if cid in pairs]
+    fig, axes = _panel_grid(len(ids) + 1, ncols=4)
+    for ax, cid in zip(axes, ids, strict=False):
+        full, reduced, obs, method, setting = pairs[cid]
+        base = "χ² reduction" if cid == "V5" else "brute force"
+        _qq(ax, full, reduced, f"{base} quantile of ${obs}$ (N = {full.size})",
+            f"{method} (N = {reduced.size})", f"{setting}\nKS p = {s[cid]['ks']['p_value']:.2g}")
+    case = max(p["mlp"], key=lambda c: c["n"] * c["d"])
+    key = f"V1/n{case['n']}_d{case['d']}/full"
+    dead = a[f"{key}/dead"]
+    g, y = _alive(a[f"{key}/G"], dead)[0], _alive(a[f"{key}/Y"], dead)[0]
+    resid = y - input_offset(p["n_in"]) - g
+    k = p["n_out"]
+    v6 = s["V6"]
+    _qq(axes[-1], lambda q: np.log(sps.chi2.ppf(q, k)), resid, rf"quantile of $\ln\chi^2_{{{k}}}$",
+        f"L = Y − c − G, brute force (N = {resid.size})",
+        f"V6 Theorem 2, MLP n = {case['n']}, d = {case['d']}\nKS p = {v6['ks']['p_value']:.2g}, "
+        f"corr(L, G) = {v6['corr']['value']:.3f}")
+    return fig
