@@ -7,11 +7,11 @@ Notation of the spec: ``n`` hidden width, ``d`` number of hidden ReLU layers, ``
   binomial weights ``w_k = C(n, k) 2^-n / (1 - 2^-n)``, k = 1..n. The dead-network atom has probability
   :func:`dead_probability`.
 * Only the corrected formulas are implemented (factor 2 in Props 4-5, width roles, balanced ResNet;
-  spec §7.12). The literal forms kept for the audit rows are :func:`beta_widths_notes`,
+  spec §7, pitfall 12). The literal forms kept for the audit rows are :func:`beta_widths_notes`,
   :func:`prop4_literal_third` and ``roles="notes"`` of :func:`delta2_G_widths`.
 * Densities and CDFs of the exact law (and of the red curve) are computed by inverting the
   characteristic function (spec §3.5): a trapezoid rule in ``t`` whose step is set by the aliasing
-  period (wider than the requested ``y`` range plus 100 standard deviations) and whose range stops
+  period (wider than the requested ``y`` range plus 50 standard deviations and 20) and whose range stops
   where a monotone bound on ``|phi(t)|`` drops below 1e-14. The CDF uses the Gil-Pelaez formula on the
   same nodes, so ``y`` may be any finite array, in any order and shape (no sorting required).
 """
@@ -41,7 +41,7 @@ _D2_VAR_RELU, _D2_VAR_CHI = 37.0 / 2.0, 2.0
 # Characteristic-function inversion (spec §3.5).
 _CF_TOL = 1e-14  # stop the t range where the bound on |phi(t)| falls below this
 _CF_T_GRID = np.geomspace(1e-2, 1e5, 1201)  # candidate cut-offs, ratio ~1.0135
-_ALIAS_SD = 100.0  # aliasing period = y half-range + _ALIAS_SD * sd + _ALIAS_ABS
+_ALIAS_SD = 50.0  # aliasing period = y half-range + _ALIAS_SD * sd + _ALIAS_ABS
 _ALIAS_ABS = 20.0
 _WEIGHT_CUTOFF = 1e-18  # binomial weights below this are dropped from phi_B (error < n * 1e-18)
 _BLOCK_ENTRIES = 1 << 21  # y-block size x number of t nodes per cos/sin matrix
@@ -49,6 +49,7 @@ _BLOCK_ENTRIES = 1 << 21  # y-block size x number of t nodes per cos/sin matrix
 _HEURISTIC_TERM_TOL = 1e-14  # truncation of sum_k H(alpha^k) (spec §3.7)
 
 Roles = Literal["corrected", "notes"]
+_ArrayPair = tuple[NDArray[np.float64], NDArray[np.float64]]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ def log_chi2_mean(k: ArrayLike) -> NDArray[np.float64]:
 
 def log_chi2_var(k: ArrayLike) -> NDArray[np.float64]:
     """``Var ln chi2_k = psi'(k/2)`` [derived, spec §3.1]."""
-    return polygamma(1, np.asarray(k, dtype=float) / 2.0)
+    return np.asarray(polygamma(1, np.asarray(k, dtype=float) / 2.0))[()]  # a scalar for a scalar k
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -200,7 +201,7 @@ def resnet_variance_coefficient_standard_heuristic(alpha2: float) -> float:
 # ----------------------------------------------------------------------------------------------------
 
 
-def _relu_weights(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _relu_weights(n: int) -> _ArrayPair:
     """``k = 1..n`` and ``w_k = C(n,k) 2^-n / (1 - 2^-n)`` computed in log space (spec §3.3)."""
     n = _width(n)
     k = np.arange(1, n + 1, dtype=float)
@@ -209,13 +210,13 @@ def _relu_weights(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
 
 
 def _relu_components(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Mixture form of ``ln r = ln((2/n) chi2_K)``: weights ``w_k``, ``a = k/2`` and means ``psi(a) + ln(4/n)``."""
+    """Mixture form of ``ln r = ln((2/n) chi2_K)``: ``w_k``, ``a = k/2`` and means ``psi(a) + ln(4/n)``."""
     k, w = _relu_weights(n)
     a = k / 2.0
     return w, a, digamma(a) + np.log(4.0 / n)
 
 
-def chi_layer_moments(n: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def chi_layer_moments(n: ArrayLike) -> _ArrayPair:
     """``(m_chi, v_chi) = (psi(n/2) + ln(2/n), psi'(n/2))``: moments of ``ln(chi2_n / n)`` [derived, §3.3]."""
     n = np.asarray(n, dtype=float)
     return log_chi2_mean(n) - np.log(n), log_chi2_var(n)
@@ -234,7 +235,7 @@ def relu_layer_moments(n: int) -> tuple[float, float]:
     return m_r, v_r
 
 
-def exact_G_moments(n: int, d: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def exact_G_moments(n: int, d: ArrayLike) -> _ArrayPair:
     """Exact ``(E[G], Var[G]) = (m_chi + d m_R, v_chi + d v_R)`` given no dead layer [derived, §3.3].
 
     ``d`` may be an array (curves versus depth).
@@ -253,7 +254,7 @@ def exact_G_moments_widths(widths: Sequence[int]) -> tuple[float, float]:
     return _law_moments(_g_law(widths))
 
 
-def exact_Y_moments(n: int, d: ArrayLike, n_out: int, c: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def exact_Y_moments(n: int, d: ArrayLike, n_out: int, c: float) -> _ArrayPair:
     """Exact ``(E[Y], Var[Y])`` of ``Y = c + G + ln chi2_{n_out}`` given no dead layer [derived, §3.3].
 
     ``E[Y] = c + E[G] + psi(n_out/2) + ln 2`` and ``Var[Y] = Var[G] + psi'(n_out/2)``.
@@ -267,14 +268,14 @@ def exact_Y_moments(n: int, d: ArrayLike, n_out: int, c: float) -> tuple[NDArray
 # ----------------------------------------------------------------------------------------------------
 
 
-def delta2_G(n: ArrayLike, d: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """1/n^2 terms ``Delta_2 = (-(1/3 + 49 d/12)/n^2, (2 + 37 d/2)/n^2)`` of (E[G], Var[G]) [derived, §3.4]."""
+def delta2_G(n: ArrayLike, d: ArrayLike) -> _ArrayPair:
+    """``Delta_2 = (-(1/3 + 49 d/12)/n^2, (2 + 37 d/2)/n^2)``: 1/n^2 terms of (E[G], Var[G]) [derived, §3.4]."""
     n = np.asarray(n, dtype=float)
     d = np.asarray(d, dtype=float)
     return (_D2_MEAN_CHI + _D2_MEAN_RELU * d) / n**2, (_D2_VAR_CHI + _D2_VAR_RELU * d) / n**2
 
 
-def second_order_G_moments(n: ArrayLike, d: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def second_order_G_moments(n: ArrayLike, d: ArrayLike) -> _ArrayPair:
     """``E[G] = -beta/2 - (1/3 + 49d/12)/n^2``, ``Var[G] = beta + (2 + 37d/2)/n^2`` [derived, spec §3.4].
 
     Error O(d/n^3); beta = 2/n + 5d/n.
@@ -317,9 +318,7 @@ def dead_probability_widths(widths: Sequence[int]) -> float:
     return float(-np.expm1(np.sum(np.log1p(-(2.0 ** -np.asarray(relu, dtype=float))))))
 
 
-def kappa_shift_G(n: ArrayLike, d: ArrayLike, kappa: float, x_hat4_sum: float) -> tuple[
-    NDArray[np.float64], NDArray[np.float64]
-]:
+def kappa_shift_G(n: ArrayLike, d: ArrayLike, kappa: float, x_hat4_sum: float) -> _ArrayPair:
     """Leading non-Gaussian correction to the exact Gaussian law of G [derived, leading order, §3.10].
 
     ``Delta Var[G] = 12 kappa (d - 1/2)/n^2 + 2 kappa sum_j xhat_j^4 / n`` and
@@ -343,7 +342,13 @@ def u_moments(n: int) -> dict[str, float]:
     ``E u = 1``, ``Var u = 2/n``, ``E(u-1)^3 = 8/n^2``, ``E ln u = m_chi``, ``Var ln u = v_chi``.
     """
     m_chi, v_chi = chi_layer_moments(n)
-    return {"mean": 1.0, "var": 2.0 / n, "third": 8.0 / n**2, "log_mean": float(m_chi), "log_var": float(v_chi)}
+    return {
+        "mean": 1.0,
+        "var": 2.0 / n,
+        "third": 8.0 / n**2,
+        "log_mean": float(m_chi),
+        "log_var": float(v_chi),
+    }
 
 
 def r_moments(n: int) -> dict[str, float]:
@@ -375,8 +380,8 @@ def _fourth_central_from_cumulants(
 def log_u_fourth_central_scaled(n: int) -> float:
     """``n^2 E(ln u - m_chi)^4 = n^2 [psi'''(n/2) + 3 psi'(n/2)^2]`` -> 12 [derived, spec §3.11]."""
     a = n / 2.0
-    zero = np.zeros(())
-    return float(n**2 * _fourth_central_from_cumulants(polygamma(1, a), polygamma(2, a), polygamma(3, a), zero))
+    fourth = _fourth_central_from_cumulants(polygamma(1, a), polygamma(2, a), polygamma(3, a), np.zeros(()))
+    return float(n**2 * fourth)
 
 
 def log_r_fourth_central_scaled(n: int) -> float:
@@ -425,7 +430,10 @@ class _LogChi2Term:
 
 @dataclass(frozen=True)
 class _ReluLayerTerm:
-    """``ln((2/n) chi2_K)``, K ~ Bin(n, 1/2) | K >= 1: ``phi_B = (4/n)^{it} sum_k w_k Gamma(k/2+it)/Gamma(k/2)``."""
+    """``ln((2/n) chi2_K)``, K ~ Bin(n, 1/2) | K >= 1.
+
+    ``phi_B = (4/n)^{it} sum_k w_k Gamma(k/2+it)/Gamma(k/2)``.
+    """
 
     n: int
 
@@ -519,11 +527,14 @@ def _invert(y: ArrayLike, law: _Law, *, cdf: bool) -> NDArray[np.float64]:
     Gil-Pelaez ``F(y) = 1/2 + h (y-mu)/(2pi) - (1/pi) sum_m Im(e^{-i t_m (y-mu)} psi(t_m)) / m`` (the t = 0
     node takes the limit ``mu - y`` of the integrand). Both are exact for the density periodised with
     period ``2pi/h``, which is taken wider than the y range plus ``_ALIAS_SD`` sd, so aliasing is negligible;
-    ``M h`` is the cut-off of :func:`_cf_cutoff`. Round-off noise (~1e-13) is clipped to [0, 1] / >= 0.
+    ``M h`` is the cut-off of :func:`_cf_cutoff`. Round-off noise (~1e-13) is clipped to [0, 1] (CDF) or
+    to >= 0 (density), and the CDF is made exactly non-decreasing.
     """
     y = np.asarray(y, dtype=float)
     mean, var = _law_moments(law)
     dy = (y - mean).ravel()
+    if not np.all(np.isfinite(dy)):
+        raise ValueError("evaluation points y must be finite")
     half_range = float(np.max(np.abs(dy), initial=0.0))
     step = 2.0 * np.pi / (half_range + _ALIAS_SD * np.sqrt(var) + _ALIAS_ABS)
     m = np.arange(1, int(np.ceil(_cf_cutoff(law) / step)) + 1)
@@ -537,6 +548,8 @@ def _invert(y: ArrayLike, law: _Law, *, cdf: bool) -> NDArray[np.float64]:
         sums[start : start + block] = np.cos(theta) @ coef_cos + np.sin(theta) @ coef_sin
     if cdf:
         out = np.clip(0.5 + step * dy / (2.0 * np.pi) - sums / np.pi, 0.0, 1.0)
+        order = np.argsort(dy)
+        out[order] = np.maximum.accumulate(out[order])  # exact monotonicity despite round-off
     else:
         out = np.maximum(step / (2.0 * np.pi) * (1.0 + 2.0 * sums), 0.0)
     return out.reshape(y.shape)[()]
@@ -563,7 +576,7 @@ def red_pdf(y: ArrayLike, beta: float, n_out: int, c: float) -> NDArray[np.float
 
 
 def red_cdf(y: ArrayLike, beta: float, n_out: int, c: float) -> NDArray[np.float64]:
-    """Red curve CDF ``int N(s; -beta/2, beta) P(n_out/2, e^{y-c-s}/2) ds`` [§3.2] (Gil-Pelaez, :func:`_invert`)."""
+    """Red curve CDF ``int N(s; -beta/2, beta) P(n_out/2, e^{y-c-s}/2) ds`` [§3.2] (Gil-Pelaez, ``_invert``)."""
     return _invert(y, _red_law(beta, n_out, c), cdf=True)
 
 
@@ -580,7 +593,8 @@ def blue_cdf(y: ArrayLike, n_out: int, c: float) -> NDArray[np.float64]:
 def exact_pdf_G(g: ArrayLike, n: int, d: int) -> NDArray[np.float64]:
     """Exact density of G given no dead layer [derived, spec §3.5]: inverse of ``phi_A phi_B^d``.
 
-    ``phi_A = (2/n)^{it} Gamma(n/2+it)/Gamma(n/2)``, ``phi_B = (4/n)^{it} sum_k w_k Gamma(k/2+it)/Gamma(k/2)``.
+    ``phi_A = (2/n)^{it} Gamma(n/2+it)/Gamma(n/2)``,
+    ``phi_B = (4/n)^{it} sum_k w_k Gamma(k/2+it)/Gamma(k/2)``.
     """
     return _invert(g, _g_law(_mlp_widths(n, d)), cdf=False)
 
