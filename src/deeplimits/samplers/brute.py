@@ -3,9 +3,12 @@
 Ground truth for every reduction [seed models]: one fresh network per sample with explicit matrices of
 any unit-variance law (:mod:`deeplimits.samplers.weights`), the literal sign-flip balanced ResNet and
 forward-mode tangents with the same matrices. O(n^2 d) per sample; per chunk and layer the weight
-tensor is (chunk, n_l, n_{l-1}), drawn layer by layer. The recursion, log-space renormalisation and
-active-fraction statistics are those of :mod:`deeplimits.samplers.resnet`, with W h computed by a
-batched matmul instead of the vector trick.
+tensor is (chunk, n_l, n_{l-1}), drawn layer by layer (peak ≈ 2 x 8 x chunk x n_l x n_{l-1} bytes, as the
+stream blocks are concatenated), and W h is a batched matmul, (chunk, n_l, n_{l-1}) @ (chunk, n_{l-1}, 1 or 2).
+
+The layer update is written out literally here (:func:`literal_layer`), independently of the
+reductions in :mod:`deeplimits.samplers.resnet`, so that comparing the two tests both; only
+bookkeeping (argument checks, norms, active-fraction sums) is shared.
 """
 
 from __future__ import annotations
@@ -15,17 +18,43 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from deeplimits.rng import chunked_rngs
+from deeplimits.rng import ChunkRng, chunked_rngs
 from deeplimits.samplers.mlp import input_offset, unit_input
-from deeplimits.samplers.resnet import (
-    ActiveStats,
-    branch_inputs,
-    check_depths,
-    residual_step,
-    skip_coefficients,
-    sq_norm,
-)
+from deeplimits.samplers.resnet import ActiveStats, check_depths, skip_coefficients, sq_norm, unit_rows
 from deeplimits.samplers.weights import check_weight_law, draw_weights
+
+
+def literal_layer(arch: str, rng: ChunkRng, weights: str, n_next: int, alpha: float, lam: float,
+                  states: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+    """One layer applied literally to ``states`` = [z] or [z, v] (unit vectors, shape (chunk, n)) [seed, §2].
+
+    pre = z (MLP, standard) or s ⊙ z with fresh signs s ~ ±1 (balanced); with W^l drawn from ``weights``
+      z' = α z + λ sqrt(2/n) W relu(pre),   v' = α v + λ sqrt(2/n) W (1{pre > 0} ⊙ ∂pre),  ∂pre = v or s ⊙ v.
+    Draw order: [s], W. Returns the new (unnormalised) states and the number of active units per sample.
+    """
+    z = states[0]
+    n = z.shape[-1]
+    signs = rng.rademacher(n) if arch == "balanced" else None
+    pre = z if signs is None else signs * z
+    active = pre > 0
+    columns = [np.maximum(pre, 0.0)]
+    for v in states[1:]:
+        columns.append(active * (v if signs is None else signs * v))
+    W = draw_weights(rng, weights, n_next, n)
+    branch = np.matmul(W, np.stack(columns, axis=-1))
+    del W
+    scale = lam * math.sqrt(2.0 / n)
+    new = [scale * branch[..., j] for j in range(len(states))]
+    if alpha:  # the skip connection (ResNets, equal widths)
+        for w, x in zip(new, states, strict=True):
+            w += alpha * x
+    return new, np.count_nonzero(active, axis=-1)
+
+
+def _renormalise(vectors) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Unit vectors and log squared norms (-inf for a zero vector: a dead network)."""
+    units, sq = zip(*(unit_rows(w) for w in vectors), strict=True)
+    return list(units), [np.log(s2) for s2 in sq]
 
 
 def brute_network(*, arch: str, widths: Sequence[int], alpha2: float | None = None, n_in: int, n_out: int,
@@ -36,8 +65,8 @@ def brute_network(*, arch: str, widths: Sequence[int], alpha2: float | None = No
       z^0 = n_in^{-1/2} W^0 x,   z^l = α z^{l-1} + λ sqrt(2/n_{l-1}) W^l h^l,   z^out = n_d^{-1/2} W^out z^d,
     h^l = relu(z^{l-1}) (MLP, α = 0, λ = 1; standard ResNet) or relu(s^l ⊙ z^{l-1}) (balanced, literal
     signs). Tangent (``tangent=True``, i = 1): v^0 = n_in^{-1/2} W^0 e_1, v^l = α v^{l-1} + λ sqrt(2/n) W^l D^l v^{l-1}
-    with the same W and D^l as in :func:`~deeplimits.samplers.resnet.branch_inputs`. The state is
-    renormalised every layer and its log-norm accumulated (pitfall 6).
+    with the same W, D^l = diag(1{z^{l-1} > 0}) (balanced: diag(s^l ⊙ 1{s^l ⊙ z^{l-1} > 0})); see
+    :func:`literal_layer`. z and v are renormalised every layer and their log-norms accumulated (pitfall 6).
 
     Draw order per chunk: W^0; per layer l = 1..d: [s^l (balanced)], W^l; W^out.
 
@@ -62,35 +91,25 @@ def brute_network(*, arch: str, widths: Sequence[int], alpha2: float | None = No
     G = np.empty((n_samples, len(depths)))
     Y = np.empty(n_samples)
     Yt = np.empty(n_samples) if tangent else None
-    v = None
     with np.errstate(divide="ignore", invalid="ignore"):
         for sl, rng in chunked_rngs(seed, n_samples, chunk_size):
-            out = np.matmul(draw_weights(rng, weights, widths[0], n_in), inputs)
-            z, Sz = residual_step(None, out[..., 0], 1.0 / math.sqrt(n_in), 0.0)
-            if tangent:
-                v, Sv = residual_step(None, out[..., 1], 1.0 / math.sqrt(n_in), 0.0)
+            out = np.matmul(draw_weights(rng, weights, widths[0], n_in), inputs)  # z^0, v^0 times n_in^{1/2}
+            states, logs = _renormalise(out[..., j] for j in range(out.shape[-1]))
+            logs = [L - math.log(n_in) for L in logs]  # ln ||z^0||^2 (and ln ||v^0||^2)
             k = 0
             for layer in range(1, d + 1):
-                h, h_v, n_active = branch_inputs(arch, rng, z, v, literal=True, count=stats is not None)
-                W = draw_weights(rng, weights, widths[layer], widths[layer - 1])
-                out = np.matmul(W, np.stack([h, h_v], axis=-1) if tangent else h[..., None])
-                del W
-                scale = lam * math.sqrt(2.0 / widths[layer - 1])
-                z, dS = residual_step(z, out[..., 0], scale, alpha)
-                Sz += dS
-                if tangent:
-                    v, dS = residual_step(v, out[..., 1], scale, alpha)
-                    Sv += dS
+                new, n_active = literal_layer(arch, rng, weights, widths[layer], alpha, lam, states)
+                states, steps = _renormalise(new)
+                logs = [L + step for L, step in zip(logs, steps, strict=True)]
                 if stats is not None:
                     stats.add(sl, layer, n_active)
                 if layer == depths[k]:
-                    G[sl, k] = Sz - math.log(widths[layer]) - c
+                    G[sl, k] = logs[0] - math.log(widths[layer]) - c
                     k += 1
-            final = np.stack([z, v], axis=-1) if tangent else z[..., None]
-            out = np.matmul(draw_weights(rng, weights, n_out, widths[d]), final)  # z^out n_d^{1/2} / ||z^d||
-            Y[sl] = Sz - math.log(widths[d]) + np.log(sq_norm(out[..., 0]))
+            out = np.matmul(draw_weights(rng, weights, n_out, widths[d]), np.stack(states, axis=-1))
+            Y[sl] = logs[0] - math.log(widths[d]) + np.log(sq_norm(out[..., 0]))  # z^out = n_d^{-1/2} W^out z^d
             if tangent:
-                Yt[sl] = Sv - math.log(widths[d]) + np.log(sq_norm(out[..., 1]))
+                Yt[sl] = logs[1] - math.log(widths[d]) + np.log(sq_norm(out[..., 1]))
     dead = ~np.isfinite(G)
     G[dead] = np.nan
     final_dead = ~np.isfinite(Y)

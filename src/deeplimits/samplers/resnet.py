@@ -13,8 +13,9 @@ update is positively homogeneous, z^l / ||z^{l-1}|| = α ẑ + λ sqrt(2/n) W h(
 squared norm of that vector, which is then renormalised. A dead MLP layer (no active ReLU, z = 0) gives
 S = -inf, reported as ``dead`` with NaN observables.
 
-The per-layer helpers (:func:`skip_coefficients`, :func:`branch_inputs`, :func:`residual_step`,
-:class:`ActiveStats`) are shared with the brute-force sampler (:mod:`deeplimits.samplers.brute`).
+The recursion is factored once for the three architectures (:func:`branch_inputs`, :func:`residual_step`).
+Brute force (:mod:`deeplimits.samplers.brute`) writes its layer out independently and shares only
+bookkeeping (:func:`skip_coefficients`, :func:`check_depths`, :func:`unit_rows`, :class:`ActiveStats`).
 """
 
 from __future__ import annotations
@@ -61,28 +62,25 @@ def sq_norm(a: np.ndarray) -> np.ndarray:
 
 
 def branch_inputs(arch: str, rng: ChunkRng, z: np.ndarray, v: np.ndarray | None = None, *,
-                  literal: bool = False, count: bool = False):
-    """Branch inputs of one layer: ``(h, h_v, n_active)``.
+                  count: bool = False):
+    """Branch inputs of one layer for the reductions: ``(h, h_v, n_active)``.
 
-    ``h`` = relu(z) for the MLP and the standard ResNet, with tangent input h_v = D v, D = diag(1{z > 0}).
-    Balanced: one fresh sign vector s ~ ±1 is drawn (``rng.rademacher``) and
-    - ``literal=True`` (brute force): h = relu(s ⊙ z), h_v = s ⊙ 1{s ⊙ z > 0} ⊙ v (spec §2 Tangent);
-    - ``literal=False`` (reductions, mask form [derived, spec §2]): h = B ⊙ z, h_v = B ⊙ v with
-      B = 1{s ⊙ z > 0}, iid Bernoulli(1/2) independent of z, as W diag(s) =d W for a fresh Gaussian W.
+    MLP and standard ResNet: h = relu(z), tangent input h_v = D v with D = diag(1{z > 0}).
+    Balanced: one fresh sign vector s ~ ±1 is drawn (``rng.rademacher``) and the mask form is used
+    [derived, spec §2]: h = B ⊙ z, h_v = B ⊙ v with B = 1{s ⊙ z > 0}. Indeed W relu(s ⊙ z) = W diag(s) (B ⊙ z)
+    and, jointly for z and v, W diag(s) =d W independent of (s, z, v) for a fresh Gaussian W.
     ``n_active`` (only if ``count``) is the number of active coordinates per sample (h_i ≠ 0), else None.
+    Masks are applied by multiplication (np.where is several times slower).
     """
     if arch == "balanced":
-        sz = rng.rademacher(z.shape[-1]) * z
-        active = sz > 0
-        if literal:
-            h = np.maximum(sz, 0.0)
-            h_v = None if v is None else np.where(active, np.sign(sz) * v, 0.0)
-        else:
-            h = np.where(active, z, 0.0)
-            h_v = None if v is None else np.where(active, v, 0.0)
+        active = rng.rademacher(z.shape[-1]) * z > 0
+        h = z * active
     else:
+        active = None
         h = np.maximum(z, 0.0)
-        h_v = None if v is None else np.where(z > 0, v, 0.0)
+    h_v = None
+    if v is not None:
+        h_v = v * (z > 0 if active is None else active)
     n_active = np.count_nonzero(h, axis=-1) if count else None
     return h, h_v, n_active
 
@@ -229,8 +227,8 @@ def gram_tangent(*, arch: str, n: int, d: int, alpha2: float | None = None, n_in
     Each W multiplies two vectors, W [h, D v] =d [L11 g1, L21 g1 + L22 g2] (:func:`gram_pair`), exact
     in law for Gaussian weights. Input layer: Gram of (x, e_1); hidden layers: Gram of the branch inputs
     (h, h_v) of the unit states (ẑ, v̂); output: Gram of (ẑ^d, v̂^d). z and v are renormalised separately
-    and their log-norms accumulated. Draw order per chunk: g (2, n_in layer); per layer [s], g (2, n);
-    g (2, n_out).
+    and their log-norms accumulated. Draw order per chunk: g (2, n) for the input layer; per layer
+    l = 1..d: [s (balanced)], g (2, n); g (2, n_out) for the output layer.
 
     Returns ``Y`` = ln ||z^out||^2, ``Yt`` = ln ||∂z^out/∂x_1||^2 of the same network (NaN if dead) and
     ``dead``, each of shape (n_samples,).
