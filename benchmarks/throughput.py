@@ -5,8 +5,9 @@
 
 Each sampler draws the law of the same network (n = 100 hidden width, n_in = n_out = 10, Gaussian
 weights); the ratio column is reduced / brute-force throughput for the matching observable
-(forward samplers against the forward brute force, the Gram-trick tangent against the brute-force
-tangent). Timings are single-process wall time (BLAS threads as the environment sets them).
+(forward samplers against the forward brute force, tangent samplers against the brute-force tangent;
+MLP rows against the brute-force MLP, standard-ResNet rows (alpha^2 = 0.5) against the brute-force ResNet).
+Timings are single-process wall time (BLAS threads as the environment sets them).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 
 from deeplimits.rng import setting_seed
 from deeplimits.samplers.brute import brute_network
-from deeplimits.samplers.mlp import chi2_mlp
+from deeplimits.samplers.mlp import bartlett_tangent, chi2_mlp
 from deeplimits.samplers.resnet import gram_tangent, vector_network
 
 N, N_IN, N_OUT = 100, 10, 10
@@ -31,10 +32,12 @@ def _rate(fn, samples: int) -> float:
 
 
 def samplers(d: int):
+    """name -> (sampler of a sample count, name of the brute-force sampler it replaces)."""
     seed = setting_seed(0, "benchmark", f"d={d}")
-    common = {"seed": seed, "chunk_size": 4096}
-    brute = {"arch": "mlp", "widths": [N] * (d + 1), "alpha2": 0.0, "n_in": N_IN, "n_out": N_OUT,
-             "weights": "gaussian", "depths": None, "seed": seed, "chunk_size": 256}
+    common = {"seed": seed, "chunk_size": 1024}
+    brute = {"widths": [N] * (d + 1), "n_in": N_IN, "n_out": N_OUT, "weights": "gaussian", "depths": None,
+             "seed": seed, "chunk_size": 256}
+    resnet = {"arch": "standard", "n": N, "alpha2": 0.5, "n_in": N_IN, "n_out": N_OUT}
     return {
         "chi2_mlp": (lambda s: chi2_mlp(widths=[N] * (d + 1), n_out=N_OUT, c=0.0, n_samples=s, **common),
                      "brute_forward"),
@@ -42,15 +45,26 @@ def samplers(d: int):
                                                          n_out=N_OUT, n_samples=s, **common), "brute_forward"),
         "gram_tangent(mlp)": (lambda s: gram_tangent(arch="mlp", n=N, d=d, alpha2=0.0, n_in=N_IN, n_out=N_OUT,
                                                      n_samples=s, **common), "brute_tangent"),
-        "brute_forward": (lambda s: brute_network(tangent=False, n_samples=s, **brute), None),
-        "brute_tangent": (lambda s: brute_network(tangent=True, n_samples=s, **brute), None),
+        "bartlett_tangent(mlp)": (lambda s: bartlett_tangent(n=N, d=d, n_in=N_IN, n_out=N_OUT, n_samples=s,
+                                                             **common), "brute_tangent"),
+        "vector_network(std)": (lambda s: vector_network(depths=[d], n_samples=s, **resnet, **common),
+                                "brute_std_forward"),
+        "gram_tangent(std)": (lambda s: gram_tangent(d=d, n_samples=s, **resnet, **common), "brute_std_tangent"),
+        "brute_forward": (lambda s: brute_network(arch="mlp", alpha2=0.0, tangent=False, n_samples=s, **brute),
+                          None),
+        "brute_tangent": (lambda s: brute_network(arch="mlp", alpha2=0.0, tangent=True, n_samples=s, **brute), None),
+        "brute_std_forward": (lambda s: brute_network(arch="standard", alpha2=0.5, tangent=False, n_samples=s,
+                                                      **brute), None),
+        "brute_std_tangent": (lambda s: brute_network(arch="standard", alpha2=0.5, tangent=True, n_samples=s,
+                                                      **brute), None),
     }
 
 
 def budget(name: str, d: int, quick: bool) -> int:
     """Sample counts giving roughly a second or more of work per sampler."""
-    per_layer = {"chi2_mlp": 2_000_000, "vector_network(mlp)": 200_000, "gram_tangent(mlp)": 100_000,
-                 "brute_forward": 2_000, "brute_tangent": 1_000}[name]
+    per_layer = {"chi2_mlp": 2_000_000, "bartlett_tangent(mlp)": 1_000_000, "vector_network(mlp)": 200_000,
+                 "gram_tangent(mlp)": 100_000, "vector_network(std)": 200_000, "gram_tangent(std)": 100_000}
+    per_layer = per_layer.get(name, 2_000)  # brute force
     samples = max(256, per_layer * 10 // d)
     return max(256, samples // 8) if quick else samples
 
@@ -65,6 +79,7 @@ def main() -> None:
         rates = {}
         for name, (fn, _) in samplers(d).items():
             rates[name] = _rate(fn, budget(name, d, args.quick))
+            print(f"  d={d} {name}: {rates[name]:,.0f} samples/s", flush=True)
         for name, (_, ref) in samplers(d).items():
             ratio = rates[name] / rates[ref] if ref else None
             rows.append({"d": d, "sampler": name, "samples_per_s": rates[name], "speedup_vs_brute": ratio})

@@ -17,7 +17,7 @@ from scipy import stats
 
 from deeplimits.rng import chunked_rngs
 from deeplimits.samplers.brute import brute_network
-from deeplimits.samplers.mlp import chi2_mlp, input_offset, layer_terms, unit_input
+from deeplimits.samplers.mlp import bartlett_tangent, chi2_mlp, input_offset, layer_terms, unit_input
 from deeplimits.samplers.resnet import gram_tangent, vector_network
 from deeplimits.samplers.weights import WEIGHT_LAWS, draw_weights
 
@@ -71,6 +71,7 @@ def _gram(arch):
 SAMPLERS = {
     "chi2": lambda **kw: chi2_mlp(widths=[12, 7, 12], n_out=N_OUT, c=C, **kw),
     "layer_terms": lambda **kw: layer_terms(n=30, **kw),
+    "bartlett": lambda **kw: bartlett_tangent(n=12, d=5, n_in=N_IN, n_out=N_OUT, **kw),
     **{f"vector_{arch}": _vector(arch) for arch in ("mlp", "standard", "balanced")},
     **{f"gram_{arch}": _gram(arch) for arch in ("mlp", "standard", "balanced")},
     "brute_mlp_widths": lambda **kw: brute_network(arch="mlp", widths=[6, 4, 8], n_in=N_IN, n_out=N_OUT,
@@ -198,6 +199,20 @@ def test_gram_tangent_vs_brute(arch):
     assert_same_law(red["Yt"], brute["Yt"], "Yt")
     # the joint law of one network matters too: compare the law of Yt - Y
     assert_same_law(red["Yt"] - red["Y"], brute["Yt"] - brute["Y"], "Yt - Y")
+
+
+def test_bartlett_tangent_vs_brute():
+    """The O(d) Bartlett reduction of the MLP's (output, tangent) pair against explicit weights: marginals and
+    the joint law (through Yt - Y), and G against the chi-square reduction."""
+    kw = dict(n_in=N_IN, n_out=N_OUT)
+    brute = brute_network(arch="mlp", widths=[20] * 11, tangent=True, seed=seed(32), n_samples=N_BRUTE,
+                          chunk_size=1024, **kw)
+    red = bartlett_tangent(n=20, d=10, seed=seed(33), n_samples=N_RED, chunk_size=4096, **kw)
+    for key in ("Y", "Yt"):
+        assert_same_law(red[key], brute[key], key)
+    assert_same_law(red["Yt"] - red["Y"], brute["Yt"] - brute["Y"], "Yt - Y")
+    chi = chi2_mlp(widths=[20] * 11, n_out=N_OUT, c=C, seed=seed(34), n_samples=N_RED, chunk_size=4096)
+    assert_same_law(red["G"], chi["G"], "G")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ c = -ln n_in serves the histograms and every curve; ResNets are always labelled 
 
 from __future__ import annotations
 
-import logging
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +25,17 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from scipy import stats as sps
 
 from deeplimits import stats as st
-from deeplimits.papers.nica.sampling import GRAD_ARCHS, RESNET_VARIANTS, alpha_key, input_offset, narrow_widths
+from deeplimits.papers.nica.sampling import (
+    GRAD_ARCHS,
+    RESNET_VARIANTS,
+    alive_values,
+    alpha_key,
+    input_offset,
+    narrow_widths,
+)
 from deeplimits.plotting import style
 from deeplimits.theory import loggaussian as th
 
-log = logging.getLogger("deeplimits")
 Arrays = dict[str, np.ndarray]
 Data = dict[str, tuple[Arrays, dict[str, Any]]]
 Params = dict[str, dict[str, Any]]
@@ -517,55 +523,18 @@ def plot_universality(data: Data, params: Params) -> Figure:
 
 
 # ---------------------------------------------------------------------------------------- validation
-def _validation_pairs(a: Arrays, p: dict[str, Any]) -> dict[str, tuple[np.ndarray, np.ndarray, str, str, str]]:
-    """Claim id -> (full, reduced, what, setting, reduction), dead networks removed as in the fit; "tangent" is
-    ln|dz_out/dx_1|^2."""
-
-    def alive(key: str, obs: str) -> np.ndarray:
-        dead = a.get(f"{key}/dead")
-        return _alive(a[f"{key}/{obs}"], dead)[0]
-
-    pairs = {}
-    for case in p["mlp"]:
-        key = f"V1/n{case['n']}_d{case['d']}"
-        for obs in ("G", "Y"):
-            pairs[f"V1_{obs}_n{case['n']}_d{case['d']}"] = (
-                alive(f"{key}/full", obs), alive(f"{key}/reduced", obs), f"V1 MLP, ${obs}$",
-                f"n = {case['n']}, d = {case['d']}", "χ² reduction")
-    w = p["widths"]
-    for j in w["positions"]:
-        pairs[f"V2_j{j}"] = (alive(f"V2/j{j}/full", "G"), alive(f"V2/j{j}/reduced", "G"), "V2 unequal widths, $G$",
-                             f"$n_{{{j}}}$ = {w['narrow']} (others {w['n']}), d = {w['d']}", "χ² reduction")
-    r = p["resnet"]
-    mlp_setting = f"n = {r['n']}, d = {r['d']}"
-    setting = f"{mlp_setting}, α² = {r['alpha2']:g}"
-    for v in RESNET_VARIANTS:
-        pairs[f"V3_{v}"] = (alive(f"V3/{v}/full", "G"), alive(f"V3/{v}/reduced", "G"), f"V3 {VARIANT[v]}, $G$",
-                            setting, "vector trick")
-    for arch in ("mlp", *RESNET_VARIANTS):
-        pairs[f"V4_{arch}"] = (alive(f"V4/{arch}/full", "Yt"), alive(f"V4/{arch}/reduced", "Yt"),
-                               f"V4 {VARIANT[arch]}, tangent", mlp_setting if arch == "mlp" else setting,
-                               "Gram trick")
-    v5 = p["vector_vs_chi2"]
-    pairs["V5"] = (alive("V5/chi2", "G"), alive("V5/vector", "G"), "V5 MLP, $G$", f"n = {v5['n']}, d = {v5['d']}",
-                   "vector trick")
-    return pairs
-
-
 def plot_validation(data: Data, params: Params) -> Figure:
     """nica/validation (spec §5): QQ grid of every reduction against the brute-force network (V1-V5, KS p from
     the stats) and the Theorem 2 factorisation V6: L = Y - c - G against ln chi^2_{n_out}."""
     a, s, p = _unpack(data, params, "validation")
-    pairs = _validation_pairs(a, p)
-    ids = [cid for cid in s if cid in pairs]
-    for cid in set(s) - set(pairs) - {"V6"}:
-        log.warning("nica/validation: no QQ panel for the stats entry %s (unknown pair)", cid)
+    ids = [cid for cid, entry in s.items() if "full_key" in entry]
     fig, axes = _panel_grid(len(ids) + 1, ncols=4, width=3.7, height=3.4)
     for ax, cid in zip(axes, ids, strict=False):
-        full, reduced, what, setting, method = pairs[cid]
+        entry = s[cid]
+        full, reduced = alive_values(a, entry["full_key"]), alive_values(a, entry["reduced_key"])
         base = "χ² reduction" if cid == "V5" else "brute force"
-        _qq(ax, full, reduced, f"{base} quantile (N = {full.size})", f"{method} quantile (N = {reduced.size})",
-            f"{what}\n{setting}\nKS p = {s[cid]['ks']['p_value']:.2g}")
+        _qq(ax, full, reduced, f"{base} quantile (N = {full.size})", f"{entry['method']} quantile (N = {reduced.size})",
+            f"{cid}: {textwrap.fill(entry['text'], 40)}\nKS p = {entry['ks']['p_value']:.2g}")
     case = max(p["mlp"], key=lambda c: c["n"] * c["d"])
     key = f"V1/n{case['n']}_d{case['d']}/full"
     dead = a[f"{key}/dead"]

@@ -87,3 +87,63 @@ def layer_terms(*, n: int, seed: np.random.SeedSequence, n_samples: int,
         np.maximum(g, 0.0, out=g)
         r[sl] = np.einsum("ij,ij->i", g, g) * (2.0 / n)
     return {"u": u, "r": r}
+
+
+def _bartlett(rng, dof: np.ndarray | int, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bartlett factor B = [[b11, 0], [b21, b22]] of S = B B^T ~ Wishart_2(dof, I):
+    b11^2 ~ chi2_dof, b22^2 ~ chi2_{dof-1}, b21 ~ N(0, 1), drawn in that order, shape (chunk, size)."""
+    dof = np.broadcast_to(dof, (len(rng), size)).astype(np.float64)
+    b11 = np.sqrt(2.0 * rng.gamma(0.5 * dof))
+    b22 = np.sqrt(2.0 * rng.gamma(0.5 * np.maximum(dof - 1.0, 0.0)))
+    b21 = rng.standard_normal(size)
+    return b11, b21, b22
+
+
+def bartlett_tangent(*, n: int, d: int, n_in: int, n_out: int, seed: np.random.SeedSequence,
+                     n_samples: int, chunk_size: int) -> dict[str, np.ndarray]:
+    """Exact O(d) sampler of the ReLU MLP's output and input tangent together [derived here, spec §3.8, §4].
+
+    The pair (z^l, v^l) of pre-activation and tangent (v^l = dz^l/dx_1) is, in law, Z M_l^T with Z an n x 2
+    matrix of iid N(0, 1) independent of the lower-triangular M_l. The active set is {i: Z_i1 > 0}, of size
+    K_l ~ Bin(n, 1/2); the Gram matrix of (relu(z^l), D^l v^l) is M_l S M_l^T with S ~ Wishart_2(K_l, I) (flip
+    the sign of Z_i2 with Z_i1: the rows of an active set are iid N(0, I_2) in the law of their products).
+    With S = B B^T (Bartlett), a fresh W gives M_{l+1} = sqrt(2/n) M_l B, again lower-triangular, so the
+    whole network reduces to products of 2 x 2 triangular factors:
+
+        M_0 = n_in^{-1/2} chol(Gram(x, e_1)),  M_{l+1} = sqrt(2/n) M_l B_l (B_l ~ Wishart_2(K_l)),
+        Gram(z^d, v^d) = M_d S_n M_d^T (S_n ~ Wishart_2(n)),  Gram(z_out, dz_out/dx_1) = Gram(z^d, v^d)-factor
+        times S_{n_out} / n.
+
+    M is kept normalised (M_11 = 1) with its log scale accumulated, so nothing overflows. Per sample and
+    layer: one binomial, two gammas, one normal (the cost of the chi-square reduction, not O(n)).
+    Draw order per chunk: K (chunk, d), then the d Bartlett factors, then the full and output factors.
+
+    Returns ``Y`` = ln|z_out|^2, ``Yt`` = ln|dz_out/dx_1|^2 and ``G``, NaN where ``dead`` (some K_l = 0).
+    """
+    x = unit_input(n_in)
+    norm2 = float(x @ x)
+    log_scale = np.full(n_samples, 0.5 * np.log(norm2 / n_in))
+    m21 = np.full(n_samples, x[0] / norm2)
+    m22 = np.full(n_samples, np.sqrt(max(1.0 - x[0] ** 2 / norm2, 0.0) / norm2))
+    G, Y, Yt = (np.empty(n_samples) for _ in range(3))
+    half_log_gain = 0.5 * np.log(2.0 / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for sl, rng in chunked_rngs(seed, n_samples, chunk_size):
+            ls, a21, a22 = log_scale[sl].copy(), m21[sl].copy(), m22[sl].copy()
+            k = rng.binomial(n, 0.5, d)
+            b11, b21, b22 = _bartlett(rng, k, d)
+            for layer in range(d):  # M <- sqrt(2/n) M B, renormalised so that M_11 = 1
+                a21, a22 = a21 + a22 * b21[:, layer] / b11[:, layer], a22 * b22[:, layer] / b11[:, layer]
+                ls += np.log(b11[:, layer]) + half_log_gain
+            f11, f21, f22 = _bartlett(rng, n, 1)
+            o11, o21, o22 = _bartlett(rng, n_out, 1)
+            # F = M_d B_n B_out (lower-triangular, M_11 = 1)
+            c21, c22 = a21 * f11[:, 0] + a22 * f21[:, 0], a22 * f22[:, 0]
+            e11, e21, e22 = f11[:, 0] * o11[:, 0], c21 * o11[:, 0] + c22 * o21[:, 0], c22 * o22[:, 0]
+            G[sl] = 2 * ls + 2 * np.log(f11[:, 0]) - np.log(n) - input_offset(x)
+            Y[sl] = 2 * ls + 2 * np.log(e11) - np.log(n)
+            Yt[sl] = 2 * ls + np.log(e21**2 + e22**2) - np.log(n)
+    dead = ~np.isfinite(G)
+    for arr in (G, Y, Yt):
+        arr[dead] = np.nan
+    return {"G": G, "Y": Y, "Yt": Yt, "dead": dead}

@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 
 from deeplimits import audit, stats
-from deeplimits.papers.nica.sampling import GRAD_ARCHS, RESNET_VARIANTS, alpha_key, input_offset, narrow_widths
+from deeplimits.papers.nica.sampling import (
+    GRAD_ARCHS,
+    RESNET_VARIANTS,
+    alive_values,
+    alpha_key,
+    input_offset,
+    narrow_widths,
+)
 from deeplimits.theory import loggaussian as th
 
 Arrays = dict[str, np.ndarray]
@@ -379,31 +386,38 @@ def fit_validation(a: Arrays, p: dict[str, Any]) -> Result:
     """nica/validation: each exact reduction vs brute force (V1-V5), Theorem 2 factorisation (V6)."""
     out, claims = {}, []
 
-    def pair(cid: str, text: str, full: np.ndarray, reduced: np.ndarray) -> None:
+    def pair(cid: str, text: str, method: str, full_key: str, reduced_key: str) -> None:
+        full, reduced = alive_values(a, full_key), alive_values(a, reduced_key)
         ks = stats.ks_two_sample(full, reduced)
-        out[cid] = {"ks": ks.to_dict(), "full": _moments(full), "reduced": _moments(reduced)}
-        claims.append(audit.same_law(f"nica/validation/{cid}", text, "derived", "two-sample KS distance", ks))
+        out[cid] = {"ks": ks.to_dict(), "full": _moments(full), "reduced": _moments(reduced), "text": text,
+                    "method": method, "full_key": full_key, "reduced_key": reduced_key}
+        claims.append(audit.same_law(f"nica/validation/{cid}", f"{method} = brute force in law: {text}", "derived",
+                                     "two-sample KS distance", ks))
 
     for case in p["mlp"]:
         key = f"V1/n{case['n']}_d{case['d']}"
         for obs in ("G", "Y"):
-            pair(f"V1_{obs}_n{case['n']}_d{case['d']}", f"chi-square reduction = brute-force MLP in law of {obs} "
-                 f"(n={case['n']}, d={case['d']})", _alive(a[f"{key}/full/{obs}"], a[f"{key}/full/dead"]),
-                 _alive(a[f"{key}/reduced/{obs}"], a[f"{key}/reduced/dead"]))
-    for j in p["widths"]["positions"]:
-        key = f"V2/j{j}"
-        pair(f"V2_j{j}", f"chi-square reduction = brute force for unequal widths (narrow layer j={j})",
-             _alive(a[f"{key}/full/G"], a[f"{key}/full/dead"]), _alive(a[f"{key}/reduced/G"], a[f"{key}/reduced/dead"]))
+            pair(f"V1_{obs}_n{case['n']}_d{case['d']}", f"MLP {obs} (n={case['n']}, d={case['d']})",
+                 "chi-square reduction", f"{key}/full/{obs}", f"{key}/reduced/{obs}")
+    w = p["widths"]
+    for j in w["positions"]:
+        pair(f"V2_j{j}", f"unequal-width MLP G (n_{j}={w['narrow']}, others {w['n']}, d={w['d']})",
+             "chi-square reduction", f"V2/j{j}/full/G", f"V2/j{j}/reduced/G")
     r = p["resnet"]
+    setting = f"n={r['n']}, d={r['d']}"
     for variant in RESNET_VARIANTS:
-        pair(f"V3_{variant}", f"vector trick = brute force for the {variant} ResNet (n={r['n']}, d={r['d']}, "
-             f"alpha^2={r['alpha2']:g})", a[f"V3/{variant}/full/G"], a[f"V3/{variant}/reduced/G"])
+        pair(f"V3_{variant}", f"{variant} ResNet G ({setting}, alpha^2={r['alpha2']:g})", "vector trick",
+             f"V3/{variant}/full/G", f"V3/{variant}/reduced/G")
     for arch in ("mlp", *RESNET_VARIANTS):
-        pair(f"V4_{arch}", f"Gram trick = brute force for the tangent of the {arch} network (n={r['n']}, "
-             f"d={r['d']})", a[f"V4/{arch}/full/Yt"], a[f"V4/{arch}/reduced/Yt"])
+        pair(f"V4_{arch}", f"{arch} tangent ln|dz_out/dx_1|^2 ({setting})", "Gram trick", f"V4/{arch}/full/Yt",
+             f"V4/{arch}/reduced/Yt")
+    pair("V4_bartlett", f"MLP tangent ln|dz_out/dx_1|^2 ({setting})", "Bartlett reduction",
+         "V4/bartlett/full/Yt", "V4/bartlett/reduced/Yt")
+    pair("V4_bartlett_joint", f"MLP ln|dz_out/dx_1|^2 - ln|z_out|^2 of one network, the joint law ({setting})",
+         "Bartlett reduction", "V4/bartlett/full/diff", "V4/bartlett/reduced/diff")
     v = p["vector_vs_chi2"]
-    pair("V5", f"vector trick = chi-square reduction for the MLP (n={v['n']}, d={v['d']})", a["V5/chi2/G"],
-         a["V5/vector/G"])
+    pair("V5", f"MLP G (n={v['n']}, d={v['d']}); reference: chi-square reduction", "vector trick", "V5/chi2/G",
+         "V5/vector/G")
     case = max(p["mlp"], key=lambda c: c["n"] * c["d"])
     key = f"V1/n{case['n']}_d{case['d']}/full"
     alive = ~a[f"{key}/dead"].astype(bool)

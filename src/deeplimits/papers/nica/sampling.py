@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from deeplimits.pipeline import Chunks, Seeds
+from deeplimits.samplers import mlp
 from deeplimits.samplers.brute import brute_network
-from deeplimits.samplers.mlp import chi2_mlp, layer_terms
+from deeplimits.samplers.mlp import bartlett_tangent, chi2_mlp, layer_terms
 from deeplimits.samplers.resnet import gram_tangent, vector_network
 
 Arrays = dict[str, np.ndarray]
@@ -23,7 +24,7 @@ GRAD_ARCHS = ("mlp", "balanced", "standard")
 
 def input_offset(n_in: int) -> float:
     """c = ln(|x|^2 / n_in) for the unit input x = n_in^-1/2 (1, ..., 1) [choice]: c = -ln n_in."""
-    return float(-np.log(n_in))
+    return mlp.input_offset(mlp.unit_input(n_in))
 
 
 def alpha_key(alpha2: float) -> str:
@@ -32,6 +33,14 @@ def alpha_key(alpha2: float) -> str:
 
 def prefixed(prefix: str, arrays: Arrays) -> Arrays:
     return {f"{prefix}/{k}": v for k, v in arrays.items()}
+
+
+def alive_values(arrays: Arrays, key: str) -> np.ndarray:
+    """Values of ``arrays[key]`` without dead networks; the dead mask of ``prefix/obs`` is ``prefix/dead``
+    (absent for architectures that cannot die)."""
+    values = arrays[key]
+    dead = arrays.get(key.rsplit("/", 1)[0] + "/dead")
+    return values if dead is None else values[~dead.astype(bool)]
 
 
 def narrow_widths(n: int, narrow: int, d: int, j: int) -> list[int]:
@@ -113,8 +122,12 @@ def run_resnet(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
 
 def _tangent_pair(method: str, arch: str, n: int, d: int, alpha2: float, p: dict[str, Any], seed,
                   samples: int, chunks: Chunks) -> Arrays:
-    """Y and Yt = ln|dz_out/dx_1|^2 of the same networks (Gram trick or brute force)."""
-    if method == "gram":
+    """Y and Yt = ln|dz_out/dx_1|^2 of the same networks: ``reduced`` (Bartlett reduction for the MLP, Gram
+    trick for ResNets), ``gram`` (Gram trick for all) or ``full`` (brute force)."""
+    if method == "reduced" and arch == "mlp":
+        return bartlett_tangent(n=n, d=d, n_in=p["n_in"], n_out=p["n_out"], seed=seed, n_samples=samples,
+                                chunk_size=chunks.reduced)
+    if method in ("reduced", "gram"):
         return gram_tangent(arch=arch, n=n, d=d, alpha2=alpha2, n_in=p["n_in"], n_out=p["n_out"], seed=seed,
                             n_samples=samples, chunk_size=chunks.reduced)
     out = brute_network(arch=arch, widths=[n] * (d + 1), alpha2=alpha2, n_in=p["n_in"], n_out=p["n_out"],
@@ -176,7 +189,13 @@ def run_validation(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
         gram = gram_tangent(arch=arch, n=r["n"], d=r["d"], alpha2=a2, n_in=p["n_in"], n_out=p["n_out"],
                             seed=seeds("V4", arch, "reduced"), n_samples=reduced, chunk_size=chunks.reduced)
         out |= {f"V4/{arch}/full/Yt": brute["Yt"], f"V4/{arch}/reduced/Yt": gram["Yt"]}
-        if arch != "mlp":
+        if arch == "mlp":
+            bart = bartlett_tangent(n=r["n"], d=r["d"], n_in=p["n_in"], n_out=p["n_out"],
+                                    seed=seeds("V4", "bartlett"), n_samples=reduced, chunk_size=chunks.reduced)
+            out |= {"V4/bartlett/full/Yt": brute["Yt"], "V4/bartlett/reduced/Yt": bart["Yt"],
+                    "V4/bartlett/full/diff": brute["Yt"] - brute["Y"],
+                    "V4/bartlett/reduced/diff": bart["Yt"] - bart["Y"]}
+        else:
             vec = vector_network(arch=arch, n=r["n"], depths=[r["d"]], alpha2=a2, n_in=p["n_in"],
                                  n_out=p["n_out"], seed=seeds("V3", arch, "reduced"), n_samples=reduced,
                                  chunk_size=chunks.reduced)
