@@ -27,11 +27,13 @@ from scipy import stats as sps
 from deeplimits import stats as st
 from deeplimits.papers.nica.sampling import (
     GRAD_ARCHS,
+    RESNET_AUDIT_DEPTH,
     RESNET_VARIANTS,
     alive_values,
     alpha_key,
     input_offset,
     narrow_widths,
+    nearest_depth,
 )
 from deeplimits.plotting import style
 from deeplimits.theory import loggaussian as th
@@ -387,8 +389,8 @@ def plot_resnet(data: Data, params: Params) -> Figure:
     (ax_a, ax_b), (ax_c, ax_d) = axes
 
     a2 = 0.5 if 0.5 in alphas else alphas[len(alphas) // 2]
-    k = int(np.argmin(np.abs(depths - 100)))  # spec: panel (a) at d = 100
-    d_y = int(depths[k])
+    d_y = nearest_depth(p["depths"], RESNET_AUDIT_DEPTH)  # spec: panel (a) at d = 100
+    k = p["depths"].index(d_y)
     hists = [Hist(*_alive(_output_at_checkpoint(a, f"{v}/{alpha_key(a2)}", k, c), a[f"{v}/{alpha_key(a2)}/dead"][:, k]),
                   VARIANT[v], VARIANT_COLOUR[v]) for v in RESNET_VARIANTS]
     beta = float(th.beta_balanced_resnet(n, d_y, a2))
@@ -486,7 +488,8 @@ def plot_universality(data: Data, params: Params) -> Figure:
     curves = [(r"log-Gaussian: $G\sim N(-\beta/2,\beta)$", _gaussian(-beta / 2, beta), RED),
               ("exact Gaussian-weight law", lambda t: th.exact_pdf_G(t, n, d), EXACT)]
     _distribution_panel(ax_a, hists, curves, *_sample_range(h.values for h in hists), xlabel="$G$")
-    ax_a.set_title(f"(a) n = {n}, d = {d}, β = {beta:.3g} (brute force)")
+    how = "Gaussian by χ² reduction, others brute force" if p["method"] == "reduced" else "brute force"
+    ax_a.set_title(f"(a) n = {n}, d = {d}, β = {beta:.3g} ({how})")
 
     # deviations from the leading order, times n: the exact Gaussian 1/n^2 terms and the kappa-term are then
     # functions of d/n up to O(1/n), so both widths share one scale

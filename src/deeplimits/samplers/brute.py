@@ -59,7 +59,8 @@ def _renormalise(vectors) -> tuple[list[np.ndarray], list[np.ndarray]]:
 
 def brute_network(*, arch: str, widths: Sequence[int], alpha2: float | None = None, n_in: int, n_out: int,
                   weights: str = "gaussian", tangent: bool = False, depths: Sequence[int] | None = None,
-                  seed: np.random.SeedSequence, n_samples: int, chunk_size: int) -> dict[str, np.ndarray]:
+                  seed: np.random.SeedSequence, n_samples: int, chunk_size: int,
+                  active_window: tuple[int, int] | None = None) -> dict[str, np.ndarray]:
     """Explicit networks [seed models, spec §2]: widths [n_0..n_d] (unequal only for the MLP).
 
       z^0 = n_in^{-1/2} W^0 x,   z^l = α z^{l-1} + λ sqrt(2/n_{l-1}) W^l h^l,   z^out = n_d^{-1/2} W^out z^d,
@@ -72,7 +73,7 @@ def brute_network(*, arch: str, widths: Sequence[int], alpha2: float | None = No
 
     Returns ``G`` (N, len(depths)) with G = ln(||z^{d_k}||^2 / n_{d_k}) - c, ``dead`` (N, len(depths)),
     ``Y`` (N,) = ln ||z^out||^2 at depth d, ``Yt`` (N,) = ln ||∂z^out/∂x_1||^2 if ``tangent``, and for
-    ResNets ``active_mean``, ``active_sd``, ``active_late`` as in
+    ResNets ``active_mean``, ``active_sd``, ``active_late`` (over ``active_window``) as in
     :func:`~deeplimits.samplers.resnet.vector_network`. Log observables of dead samples are NaN.
     """
     alpha, lam = skip_coefficients(arch, alpha2)
@@ -87,7 +88,7 @@ def brute_network(*, arch: str, widths: Sequence[int], alpha2: float | None = No
     x = unit_input(n_in)
     c = input_offset(x)
     inputs = np.stack([x, np.eye(n_in)[0]], axis=1) if tangent else x[:, None]  # (n_in, 1 or 2)
-    stats = ActiveStats(widths[0], d, n_samples) if arch != "mlp" else None
+    stats = ActiveStats(widths[0], d, n_samples, active_window) if arch != "mlp" else None
     G = np.empty((n_samples, len(depths)))
     Y = np.empty(n_samples)
     Yt = np.empty(n_samples) if tangent else None

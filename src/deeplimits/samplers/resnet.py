@@ -140,13 +140,15 @@ class ActiveStats:
 
     For layer l = 1..d the active fraction of a sample is k_l / n (k_l active coordinates of h^l).
     ``result()`` gives ``active_mean`` (d,), ``active_sd`` (d,) (across samples, ddof = 1) and
-    ``active_late`` (N,): each sample's mean fraction over layers d/2 < l <= d. Integer sums make the
-    result independent of the chunk size bit for bit.
+    ``active_late`` (N,): each sample's mean fraction over the layers ``window`` = (first, last), by default
+    d/2 < l <= d. Integer sums make the result independent of the chunk size bit for bit.
     """
 
-    def __init__(self, n: int, d: int, n_samples: int):
+    def __init__(self, n: int, d: int, n_samples: int, window: tuple[int, int] | None = None):
         self.n, self.d, self.n_samples = n, d, n_samples
-        self.first_late = d // 2 + 1
+        self.first_late, self.last_late = window or (d // 2 + 1, d)
+        if not 1 <= self.first_late <= self.last_late <= d:
+            raise ValueError(f"active window must satisfy 1 <= first <= last <= {d}, got {window!r}")
         self.s1 = [0] * d
         self.s2 = [0] * d
         self.late = np.zeros(n_samples, dtype=np.int64)
@@ -155,7 +157,7 @@ class ActiveStats:
         k = n_active.astype(np.int64)
         self.s1[layer - 1] += int(k.sum())
         self.s2[layer - 1] += int((k * k).sum())
-        if layer >= self.first_late:
+        if self.first_late <= layer <= self.last_late:
             self.late[sl] += k
 
     def result(self) -> dict[str, np.ndarray]:
@@ -165,7 +167,7 @@ class ActiveStats:
             var = [(N * s2 - s1 * s1) / (N * (N - 1) * n * n) for s1, s2 in zip(self.s1, self.s2, strict=True)]
         else:
             var = [np.nan] * self.d
-        late = self.late / (n * (self.d - self.first_late + 1))
+        late = self.late / (n * (self.last_late - self.first_late + 1))
         return {"active_mean": mean, "active_sd": np.sqrt(np.array(var)), "active_late": late}
 
 
@@ -174,8 +176,8 @@ class ActiveStats:
 
 
 def vector_network(*, arch: str, n: int, depths: Sequence[int], alpha2: float | None = None, n_in: int,
-                   n_out: int, seed: np.random.SeedSequence, n_samples: int,
-                   chunk_size: int) -> dict[str, np.ndarray]:
+                   n_out: int, seed: np.random.SeedSequence, n_samples: int, chunk_size: int,
+                   active_window: tuple[int, int] | None = None) -> dict[str, np.ndarray]:
     """Vector trick [seed identity W h =d ||h|| g, derived scope, spec §4]: exact in law, O(n d) per sample.
 
     With fresh g ~ N(0, I_n) each layer (unit state ẑ, log-norm S):
@@ -186,7 +188,7 @@ def vector_network(*, arch: str, n: int, depths: Sequence[int], alpha2: float | 
 
     ``depths`` are sorted checkpoints; the network runs to d = max(depths). Returns ``G`` (N, len(depths))
     with G = ln(||z^{d_k}||^2 / n) - c, ``dead`` (N, len(depths)), ``Y`` (N,) at depth d and, for ResNets,
-    ``active_mean``, ``active_sd``, ``active_late`` (see :class:`ActiveStats`).
+    ``active_mean``, ``active_sd``, ``active_late`` (see :class:`ActiveStats`; ``active_window`` its layers).
     """
     alpha, lam = skip_coefficients(arch, alpha2)
     depths = check_depths(depths)
@@ -194,7 +196,7 @@ def vector_network(*, arch: str, n: int, depths: Sequence[int], alpha2: float | 
     x = unit_input(n_in)
     c = input_offset(x)
     branch_scale = lam * math.sqrt(2.0 / n)
-    stats = ActiveStats(n, d, n_samples) if arch != "mlp" else None
+    stats = ActiveStats(n, d, n_samples, active_window) if arch != "mlp" else None
     G = np.empty((n_samples, len(depths)))
     Y = np.empty(n_samples)
     with np.errstate(divide="ignore", invalid="ignore"):

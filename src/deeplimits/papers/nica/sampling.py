@@ -19,6 +19,8 @@ from deeplimits.samplers.resnet import gram_tangent, vector_network
 
 Arrays = dict[str, np.ndarray]
 RESNET_VARIANTS = ("standard", "balanced")
+#: depth at which the ResNet claims are audited (spec nica/resnet: d = 100), and where E[e^G] is (d = 30)
+RESNET_AUDIT_DEPTH, RESNET_EXP_DEPTH = 100, 30
 GRAD_ARCHS = ("mlp", "balanced", "standard")
 
 
@@ -99,14 +101,23 @@ def run_widths(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     return out
 
 
+def nearest_depth(depths: list[int], target: int) -> int:
+    """The checkpoint closest to ``target`` (the smaller one on ties)."""
+    return min(depths, key=lambda d: (abs(d - target), d))
+
+
 def _resnet(method: str, variant: str, n: int, depths: list[int], alpha2: float, p: dict[str, Any], seed,
-            samples: int, chunks: Chunks, tangent: bool = False) -> Arrays:
+            samples: int, chunks: Chunks) -> Arrays:
+    """G at the checkpoints; active fractions per layer and, per sample, over layers d_a/2 < l <= d_a at the
+    audit depth d_a (spec: layers 50-100)."""
+    d_audit = nearest_depth(depths, RESNET_AUDIT_DEPTH)
+    window = (d_audit // 2 + 1, d_audit)
     if method == "vector":
         return vector_network(arch=variant, n=n, depths=depths, alpha2=alpha2, n_in=p["n_in"], n_out=p["n_out"],
-                              seed=seed, n_samples=samples, chunk_size=chunks.reduced)
+                              seed=seed, n_samples=samples, chunk_size=chunks.reduced, active_window=window)
     return brute_network(arch=variant, widths=[n] * (max(depths) + 1), alpha2=alpha2, n_in=p["n_in"],
-                         n_out=p["n_out"], weights="gaussian", tangent=tangent, depths=depths, seed=seed,
-                         n_samples=samples, chunk_size=chunks.brute)
+                         n_out=p["n_out"], weights="gaussian", depths=depths, seed=seed, n_samples=samples,
+                         chunk_size=chunks.brute, active_window=window)
 
 
 def run_resnet(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
@@ -149,11 +160,19 @@ def run_grad(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
 
 
 def run_universality(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
-    """nica/universality: brute-force MLPs with Gaussian, Rademacher or uniform weights [choice]."""
+    """nica/universality: MLPs with Gaussian, Rademacher or uniform weights [choice]. Non-Gaussian weights have
+    no reduction (spec pitfall 10): brute force. Gaussian weights: brute force too with ``method: full``; with
+    ``method: reduced`` the chi-square reduction, exact in law (nica/validation V1), one run per checkpoint."""
     out: Arrays = {}
     for law in p["laws"]:
         for size in p["sizes"]:
             n = size["n"]
+            if law == "gaussian" and p["method"] == "reduced":
+                runs = [_mlp("chi2", [n] * (d + 1), p, seeds(law, f"n={n}", f"d={d}"), size["samples"], chunks)
+                        for d in p["depths"]]
+                out |= {f"{law}/n{n}/G": np.column_stack([r["G"] for r in runs]),
+                        f"{law}/n{n}/dead": np.column_stack([r["dead"] for r in runs])}
+                continue
             res = brute_network(arch="mlp", widths=[n] * (max(p["depths"]) + 1), alpha2=0.0, n_in=p["n_in"],
                                 n_out=p["n_out"], weights=law, tangent=False, depths=p["depths"],
                                 seed=seeds(law, f"n={n}"), n_samples=size["samples"], chunk_size=chunks.brute)
