@@ -176,7 +176,8 @@ def _qq(ax: Axes, x: np.ndarray, y: np.ndarray | Callable[[np.ndarray], np.ndarr
     ax.plot(qx, qy, ".", color=style.SIMULATION, ms=3.5, label=f"{QUANTILES} quantiles")
     lims = [min(qx.min(), qy.min()), max(qx.max(), qy.max())]
     ax.plot(lims, lims, color=style.THEORY, lw=1, label="identity")
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.set_title(title, fontsize="small")
     ax.legend(fontsize=SMALL, loc="upper left", handlelength=1.2)
 
 
@@ -537,7 +538,7 @@ def plot_validation(data: Data, params: Params) -> Figure:
         full, reduced = alive_values(a, entry["full_key"]), alive_values(a, entry["reduced_key"])
         base = "χ² reduction" if cid == "V5" else "brute force"
         _qq(ax, full, reduced, f"{base} quantile (N = {full.size})", f"{entry['method']} quantile (N = {reduced.size})",
-            f"{cid}: {textwrap.fill(entry['text'], 40)}\nKS p = {entry['ks']['p_value']:.2g}")
+            f"{cid}: {textwrap.fill(entry['text'], 36)}\nKS p = {entry['ks']['p_value']:.2g}")
     case = max(p["mlp"], key=lambda c: c["n"] * c["d"])
     key = f"V1/n{case['n']}_d{case['d']}/full"
     dead = a[f"{key}/dead"]
