@@ -82,7 +82,7 @@ def test_parameter_change_reruns_only_its_dependents(workdir):
     original = path.read_text()
     config = yaml.safe_load(original)
     config["nica"]["experiments"]["widths"]["narrow"] = 25
-    path.write_text(yaml.safe_dump(config))
+    path.write_text(yaml.safe_dump(config))  # keys reordered and comments dropped: only the value counts
     try:
         assert planned(workdir) == {
             "results/samples/nica/widths.npz", "results/stats/nica/widths.json",

@@ -36,12 +36,21 @@ def cap_samples(params: Any, max_samples: int) -> Any:
     return params
 
 
+def _canonical(value: Any) -> Any:
+    """Dicts with sorted keys, recursively: reordering config.yaml must not look like a parameter change."""
+    if isinstance(value, dict):
+        return {k: _canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
 def experiment_params(config: dict[str, Any], paper: str, experiment: str) -> dict[str, Any]:
     """Parameters of one experiment as plain Python types: the paper's ``common`` block, the experiment's
-    own block, sample counts capped by the preset."""
+    own block, sample counts capped by the preset, keys sorted."""
     section = config[paper]
     params = {**copy.deepcopy(section.get("common", {})), **copy.deepcopy(section["experiments"][experiment])}
-    return cap_samples(params, config["presets"][config["preset"]]["max_samples"])
+    return _canonical(cap_samples(params, config["presets"][config["preset"]]["max_samples"]))
 
 
 @dataclass(frozen=True)

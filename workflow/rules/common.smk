@@ -105,10 +105,11 @@ def figure_caption(wildcards):
         f"{e}: {pipeline.experiment_params(config, wildcards.paper, e)}"
         for e in fig.experiments
     )
-    return (
+    text = (
         f"{wildcards.paper}/{wildcards.figure}. {fig.caption} Parameters ({config['preset']} preset, "
         f"global seed {config['seed']}): {settings}."
     )
+    return text.replace("|", "\\|").replace("*", "\\*")  # literal characters in reStructuredText
 
 
 def paper_stats(wildcards):
