@@ -57,7 +57,10 @@ def equality(claim: str, text: str, tag: str, statistic: str, estimate: Estimate
     resolve (None: any); inconclusive when the tolerance is at least the effect."""
     tolerance = k * estimate.stderr + abs(allowance)
     reason = f"{k:g} SE" + (f" + {abs(allowance):.3g} ({allowance_reason})" if allowance else "")
-    if effect is not None and tolerance >= abs(effect):
+    if not np.isfinite(tolerance):
+        observed = "inconclusive"
+        reason += "; no reliable SE (too few samples)"
+    elif effect is not None and tolerance >= abs(effect):
         observed = "inconclusive"
         reason += f"; tolerance >= effect {abs(effect):.3g}"
     else:
@@ -70,7 +73,9 @@ def ordering(claim: str, text: str, tag: str, statistic: str, gap: Estimate, *, 
              expected: str = "holds", theory: float | None = None) -> dict[str, Any]:
     """The claim 'gap > 0': holds when gap >= k SE, fails when gap <= -k SE, else inconclusive."""
     tolerance = k * gap.stderr
-    if gap.value >= tolerance:
+    if not np.isfinite(tolerance):
+        observed = "inconclusive"
+    elif gap.value >= tolerance:
         observed = "holds"
     elif gap.value <= -tolerance:
         observed = "fails"
@@ -91,6 +96,20 @@ def same_law(claim: str, text: str, tag: str, statistic: str, ks: KSResult, *, e
     else:
         observed = "holds" if ks.p_value >= P_FIVE_SIGMA else "fails"
     return _record(claim, text, tag, statistic, ks.distance, None, 0.0, ks.critical, reason, expected,
+                   observed, p_value=ks.p_value, n=ks.n_eff)
+
+
+def rejects_law(claim: str, text: str, tag: str, statistic: str, ks: KSResult, *, effect: float,
+                expected: str = "holds") -> dict[str, Any]:
+    """The claim 'the samples do NOT follow the law': holds at p < 5.7e-7, fails at p >= 5.7e-7 when the test has
+    the power to see ``effect`` (the KS distance between the true and the rejected law), else inconclusive."""
+    reason = (f"KS p < {P_FIVE_SIGMA:g} (5 sigma) to reject; critical distance {ks.critical:.3g} at "
+              f"N_eff={ks.n_eff:.0f}, effect {abs(effect):.3g}")
+    if ks.p_value < P_FIVE_SIGMA:
+        observed = "holds"
+    else:
+        observed = "fails" if abs(effect) > 2 * ks.critical else "inconclusive"
+    return _record(claim, text, tag, statistic, ks.distance, None, abs(effect), ks.critical, reason, expected,
                    observed, p_value=ks.p_value, n=ks.n_eff)
 
 

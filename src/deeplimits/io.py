@@ -37,9 +37,22 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
+def _finite_or_none(obj: Any) -> Any:
+    """Non-finite floats (no reliable value, e.g. an SE from too few samples) become JSON null."""
+    if isinstance(obj, float | np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite_or_none(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite_or_none(v) for v in obj]
+    if isinstance(obj, np.ndarray) and obj.dtype.kind == "f":
+        return _finite_or_none(obj.tolist())
+    return obj
+
+
 def to_json(obj: Any) -> str:
-    """JSON text (NumPy scalars and arrays converted; NaN written as null-safe ``NaN`` is refused)."""
-    return json.dumps(obj, default=_json_default, indent=1, allow_nan=False)
+    """Strict JSON text: NumPy scalars and arrays converted, NaN and infinities written as null."""
+    return json.dumps(_finite_or_none(obj), default=_json_default, indent=1, allow_nan=False)
 
 
 def atomic_write(path: str | os.PathLike, suffix: str, write) -> None:

@@ -75,6 +75,23 @@ def mean_of_function(x: np.ndarray, func: Callable[[np.ndarray], np.ndarray]) ->
     return mean(func(_finite(x)))
 
 
+#: batch-means SEs need batches of at least this many samples, and at least MIN_BATCHES of them
+MIN_BATCH_SIZE, MIN_BATCHES = 200, 10
+
+
+def batch_estimate(x: np.ndarray, statistic: Callable[[np.ndarray], float], batches: int = 100) -> Estimate:
+    """A statistic of the whole sample with a batch-means SE: the sd of the statistic over up to ``batches``
+    equal consecutive batches divided by sqrt(number of batches) (for ratios and heavy-tailed moments where no
+    formula is safe). Batches hold at least MIN_BATCH_SIZE samples; with fewer than MIN_BATCHES batches the SE
+    is NaN (no reliable error: claims on it are inconclusive). ``x`` may have several columns (axis 0)."""
+    x = np.asarray(x)
+    batches = min(batches, x.shape[0] // MIN_BATCH_SIZE)
+    if batches < MIN_BATCHES:
+        return Estimate(float(statistic(x)), float("nan"), int(x.shape[0]))
+    values = np.array([statistic(b) for b in np.array_split(x, batches)])
+    return Estimate(float(statistic(x)), float(values.std(ddof=1) / np.sqrt(batches)), int(x.shape[0]))
+
+
 def correlation(x: np.ndarray, y: np.ndarray) -> Estimate:
     """Pearson correlation with the large-N SE (1 - r^2)/sqrt(N) over pairs where both are finite."""
     ok = np.isfinite(x) & np.isfinite(y)
