@@ -12,19 +12,13 @@ c = -ln n_in serves the histograms and every curve; ResNets are always labelled 
 
 from __future__ import annotations
 
+import functools
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from scipy import stats as sps
 
-from deeplimits import stats as st
 from deeplimits.papers.nica.sampling import (
     GRAD_ARCHS,
     RESNET_AUDIT_DEPTH,
@@ -35,16 +29,19 @@ from deeplimits.papers.nica.sampling import (
     narrow_widths,
     nearest_depth,
 )
-from deeplimits.plotting import style
+from deeplimits.plotting import common, style
+from deeplimits.plotting.common import GRID, SMALL, Curve, Data, Hist, Params
+from deeplimits.plotting.common import colours as _colours
+from deeplimits.plotting.common import errorbar as _errorbar
+from deeplimits.plotting.common import fmt as _fmt
+from deeplimits.plotting.common import gaussian as _gaussian
+from deeplimits.plotting.common import key as _key
+from deeplimits.plotting.common import log_axis as _log
+from deeplimits.plotting.common import panel_grid as _panel_grid
+from deeplimits.plotting.common import qq as _qq
+from deeplimits.plotting.common import sample_range as _sample_range
+from deeplimits.plotting.common import unpack as _unpack
 from deeplimits.theory import loggaussian as th
-
-Arrays = dict[str, np.ndarray]
-Data = dict[str, tuple[Arrays, dict[str, Any]]]
-Params = dict[str, dict[str, Any]]
-
-GRID = 600  #: points of every theory curve
-QUANTILES = 200  #: quantiles of every QQ panel
-SMALL = "small"
 
 RED = {"color": style.THEORY, "lw": 1.6}
 BLUE = {"color": style.BASELINE, "lw": 1.4}
@@ -55,140 +52,17 @@ L_RED, L_BLUE, L_EXACT = "log-Gaussian (Theorem 2)", "infinite width (G = 0)", "
 VARIANT = {"mlp": "MLP", "standard": "standard", "balanced": "balanced (sign-flip reading)"}
 VARIANT_COLOUR = {"standard": style.PALETTE[1], "balanced": style.PALETTE[2]}
 Y_LABEL = r"$Y=\ln\|z^{out}\|^2$"
+#: the shared histogram-with-curves panel, labelled with Y by default
+_distribution_panel = functools.partial(common.distribution_panel, xlabel=Y_LABEL)
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def _unpack(data: Data, params: Params, exp: str) -> tuple[Arrays, dict[str, Any], dict[str, Any]]:
-    """Arrays, the ``stats`` block of the JSON and the parameters of one experiment."""
-    arrays, fitted = data[exp]
-    return arrays, fitted["stats"], params[exp]
-
-
-def _colours(keys: Iterable[Any], order: Sequence[int] = (0, 1, 2, 4, 5, 9, 6, 8)) -> dict[Any, Any]:
-    """One palette colour per key; by default skipping vermilion (too close to the red theory curve) and grey."""
-    return {k: style.PALETTE[order[i % len(order)]] for i, k in enumerate(keys)}
-
-
 def _alive(values: np.ndarray, dead: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Finite values of the networks with no dead layer, and the number excluded."""
     keep = np.isfinite(values)
     if dead is not None:
         keep &= ~np.asarray(dead, dtype=bool)
     return values[keep], int(keep.size - np.count_nonzero(keep))
-
-
-def _value_se(estimates: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    return np.array([e["value"] for e in estimates]), np.array([e["stderr"] for e in estimates])
-
-
-def _errorbar(ax: Axes, x, estimates: Sequence[dict[str, Any]], *, scale=1.0, shift=0.0, color,
-              marker: str = "o", filled: bool = True, label: str | None = None) -> None:
-    """Markers with +-1 SE bars for stats-JSON estimates ({"value", "stderr"}), drawn as (value - shift) * scale."""
-    value, se = _value_se(estimates)
-    scale = np.broadcast_to(np.asarray(scale, dtype=float), value.shape)
-    ax.errorbar(x, (value - shift) * scale, yerr=se * np.abs(scale), fmt=marker, color=color, ms=4.5,
-                mfc=color if filled else "white", capsize=2, lw=1, label=label, zorder=3)
-
-
-def _log(ax: Axes, axis: str = "x") -> None:
-    """Log scale on ``axis`` ("x", "y" or "xy") with plain tick labels at 1, 2, 5 x 10^k."""
-    for name in axis:
-        getattr(ax, f"set_{name}scale")("log")
-        which = getattr(ax, f"{name}axis")
-        which.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-        which.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        which.set_minor_formatter(NullFormatter())
-
-
-def _key(label: str, color: Any = "0.2", ls: str = "none", marker: str | None = None, filled: bool = True,
-         **kw: Any) -> Line2D:
-    """A legend proxy: a line style and/or a marker."""
-    return Line2D([], [], color=color, ls=ls, marker=marker, mfc=color if filled else "white", label=label, **kw)
-
-
-def _fmt(est: dict[str, Any], digits: int = 2) -> str:
-    """An estimate as value +- SE."""
-    return f"{est['value']:.{digits}g} ± {est['stderr']:.1g}"
-
-
-def _sample_range(samples: Iterable[np.ndarray], k: float = 5.0) -> tuple[float, float]:
-    """Union of mean +- k sd over the samples, clipped to the data."""
-    samples = list(samples)
-    lo = min(max(x.mean() - k * x.std(), x.min()) for x in samples)
-    hi = max(min(x.mean() + k * x.std(), x.max()) for x in samples)
-    return float(lo), float(hi)
-
-
-def _n_bins(n_samples: int) -> int:
-    return int(np.clip(np.sqrt(n_samples) / 2, 20, 100))
-
-
-@dataclass(frozen=True)
-class Hist:
-    """A simulated sample (dead networks already removed) drawn as a density histogram."""
-
-    values: np.ndarray
-    dead: int
-    label: str
-    color: Any = style.SIMULATION
-    fill: bool = False
-
-
-Curve = tuple[str, Callable[[np.ndarray], np.ndarray], dict[str, Any]]
-
-
-def _distribution_panel(ax: Axes, hists: Sequence[Hist], curves: Sequence[Curve], lo: float, hi: float,
-                        width: float | None = None, notes: Sequence[str] = (), xlabel: str = Y_LABEL) -> None:
-    """Density histograms on [lo, hi] (bin ``width``, default ~sqrt(N)/2 bins) with theory curves on a grid.
-
-    One legend (upper left) names every histogram with its N and every curve, then the dead counts and the
-    ``notes`` as text lines; the y range leaves head room for it above the highest bar or curve."""
-    width = width or (hi - lo) / _n_bins(min(h.values.size for h in hists))
-    peak = 0.0
-    for h in hists:
-        dens, edges = st.density_histogram(h.values, width, lo, hi)
-        ax.stairs(dens, edges, fill=h.fill, color=h.color, alpha=0.45 if h.fill else 1.0, lw=0 if h.fill else 1.3,
-                  label=f"{h.label} (N = {h.values.size})")
-        peak = max(peak, dens.max(initial=0.0))
-    grid = np.linspace(lo, hi, GRID)
-    for label, density, kw in curves:
-        values = density(grid)
-        ax.plot(grid, values, label=label, **kw)
-        peak = max(peak, values.max())
-    notes = [f"{h.dead} dead networks excluded" + (f" ({h.label})" if len(hists) > 1 else "")
-             for h in hists if h.dead] + list(notes)
-    handles, _ = ax.get_legend_handles_labels()
-    handles += [_key(text, ls="none") for text in notes]
-    ax.legend(handles=handles, fontsize=SMALL, loc="upper left")
-    ax.set(xlim=(lo, hi), ylim=(0, peak / max(0.35, 0.92 - 0.075 * len(handles))), xlabel=xlabel, ylabel="density")
-
-
-def _gaussian(mean: float, var: float) -> Callable[[np.ndarray], np.ndarray]:
-    return lambda x: sps.norm.pdf(x, mean, np.sqrt(var))
-
-
-def _qq(ax: Axes, x: np.ndarray, y: np.ndarray | Callable[[np.ndarray], np.ndarray], xlabel: str, ylabel: str,
-        title: str) -> None:
-    """QQ panel: QUANTILES quantiles of y against those of x (a sample), or against the quantile function y."""
-    probs = (np.arange(QUANTILES) + 0.5) / QUANTILES
-    qx = np.quantile(x, probs) if isinstance(x, np.ndarray) else x(probs)
-    qy = np.quantile(y, probs) if isinstance(y, np.ndarray) else y(probs)
-    ax.plot(qx, qy, ".", color=style.SIMULATION, ms=3.5, label=f"{QUANTILES} quantiles")
-    lims = [min(qx.min(), qy.min()), max(qx.max(), qy.max())]
-    ax.plot(lims, lims, color=style.THEORY, lw=1, label="identity")
-    ax.set(xlabel=xlabel, ylabel=ylabel)
-    ax.set_title(title, fontsize="small")
-    ax.legend(fontsize=SMALL, loc="upper left", handlelength=1.2)
-
-
-def _panel_grid(n_panels: int, ncols: int, width: float = 3.4, height: float = 3.1):
-    """A figure with ``n_panels`` axes on a grid, the unused ones hidden."""
-    nrows = -(-n_panels // ncols)
-    fig, axes = style.figure(min(ncols, n_panels), nrows, width=width, height=height)
-    flat = axes.ravel()
-    for ax in flat[n_panels:]:
-        ax.set_visible(False)
-    return fig, flat[:n_panels]
 
 
 # ---------------------------------------------------------------------------------------------- fig1
