@@ -24,6 +24,8 @@ from deeplimits import audit, io
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ["--config", "preset=smoke"]
 NICA_FIGURES = ["fig1", "moments", "layerterms", "widths", "resnet", "grad", "universality", "validation"]
+BASSETTI_FIGURES = [f"fig{k}" for k in range(1, 10)]
+FIGURES = [f"nica/{f}" for f in NICA_FIGURES] + [f"bassetti/{f}" for f in BASSETTI_FIGURES]
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -60,15 +62,16 @@ def workdir(tmp_path_factory) -> Path:
 
 
 def test_smoke_produces_every_figure_and_the_audit(workdir):
-    for fig in NICA_FIGURES:
+    for fig in FIGURES:
         for ext in ("png", "pdf"):
-            assert (workdir / f"results/figures/nica/{fig}.{ext}").stat().st_size > 1000
+            assert (workdir / f"results/figures/{fig}.{ext}").stat().st_size > 1000
     records = json.loads((workdir / "results/audit/audit.json").read_text())
     assert records and all(set(audit.KEYS) <= set(r) for r in records)
-    assert {r["figure"] for r in records} == {f"nica/{f}" for f in NICA_FIGURES}
+    assert {r["figure"] for r in records} == set(FIGURES)
     assert all(r["observed"] in audit.VERDICTS and r["tag"] in audit.TAGS for r in records)
     assert audit.unexpected(records) == [], [r["claim"] for r in audit.unexpected(records)]
-    assert "Unexpected verdicts: 0" in (workdir / "results/audit/nica.md").read_text()
+    for paper in ("nica", "bassetti"):
+        assert "Unexpected verdicts: 0" in (workdir / f"results/audit/{paper}.md").read_text()
     _, meta = io.read_npz(workdir / "results/samples/nica/fig1.npz")
     assert meta["parameters"]["samples"] == 256 and meta["seed"] == 20261122 and "wall_time_s" in meta
 
@@ -107,6 +110,8 @@ def _edit_and_plan(workdir: Path, relative: str) -> set[str]:
 def test_plotting_code_change_only_redraws(workdir):
     outs = _edit_and_plan(workdir, "src/deeplimits/plotting/nica.py")
     assert outs == {f"results/figures/nica/{f}.{ext}" for f in NICA_FIGURES for ext in ("png", "pdf")}
+    outs = _edit_and_plan(workdir, "src/deeplimits/plotting/style.py")
+    assert outs == {f"results/figures/{f}.{ext}" for f in FIGURES for ext in ("png", "pdf")}
     assert planned(workdir) == set()  # same content again: same checksum, nothing to do
 
 
@@ -115,6 +120,11 @@ def test_sampler_code_change_resamples_its_experiments_only(workdir):
     samples = {o for o in outs if o.startswith("results/samples/")}
     assert samples == {f"results/samples/nica/{e}.npz" for e in ("resnet", "grad", "validation")}
     assert "results/figures/nica/fig1.png" not in outs and "results/audit/nica.json" in outs
+    assert not any("bassetti" in o for o in outs - {"results/audit/audit.json", "results/audit/audit.md"})
+    outs = _edit_and_plan(workdir, "src/deeplimits/samplers/linear.py")
+    assert {o for o in outs if o.startswith("results/samples/")} == {
+        f"results/samples/bassetti/{e}.npz" for e in ("d1", "d1_convergence", "d2_exact", "d2_limit", "multi_input",
+                                                       "posterior", "widths", "rank")}
 
 
 def test_bad_config_stops_before_any_job(workdir):
@@ -142,5 +152,5 @@ def test_arrays_do_not_depend_on_cores_or_chunk_size(workdir):
 def test_report_contains_every_figure(workdir):
     snakemake(workdir, "--report", "results/report.html", *SMOKE)
     html = (workdir / "results/report.html").read_text(errors="replace")
-    for fig in NICA_FIGURES:
-        assert f"{fig}.png" in html
+    for fig in FIGURES:
+        assert f"{fig.split('/')[1]}.png" in html and fig.split("/")[0] in html

@@ -87,6 +87,7 @@ def figure_sources(wildcards):
     """Plotting code (a change redraws, never resamples)."""
     return [
         str(SRC / "plotting" / "style.py"),
+        str(SRC / "plotting" / "common.py"),
         str(SRC / "plotting" / f"{wildcards.paper}.py"),
     ] + theory_sources(wildcards.paper, figure_experiments(wildcards))
 

@@ -15,7 +15,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-PAPERS = ("nica",)
+PAPERS = ("nica", "bassetti")
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,9 @@ def _fit_d2_path(a: Arrays, name: str, n: int, alphas: list[float], label: str) 
         q11, q12, q22, lb22 = (a[f"{pre}/{e}"] for e in ("Q11", "Q12", "Q22", "logB22sq"))
         s = a[f"{pre}/s"]
         tag, suffix = f"{label}, alpha={alpha:g}", f"{name}_{key(alpha)}"
-        corr = stats.correlation(s[:, 0], s[:, 1])
+        # outputs are dependent: Var(r) = E[s_1^2 s_2^2]/n = g_L/n, not the spec's 1/n [derived]
+        r = stats.correlation(s[:, 0], s[:, 1])
+        corr = stats.Estimate(r.value, float(np.sqrt(g / r.n)), r.n)
         corr_sq = stats.correlation(s[:, 0] ** 2, s[:, 1] ** 2)
         cov_sq = stats.batch_estimate(np.column_stack([q11, q12, q22]),
                                       lambda b: np.mean(b[:, 0] * b[:, 2] + 2 * b[:, 1] ** 2) - 1)
@@ -123,10 +125,8 @@ def _fit_d2_path(a: Arrays, name: str, n: int, alphas: list[float], label: str) 
                            "logQ11": _est(lq11), "logB22sq": _est(lb22), "g_L": g, "h_L": h,
                            "Q11": stats.mean(q11).to_dict(), "Q12": stats.mean(q12).to_dict()}
         claims += [
-            # outputs are dependent: Var(r) = E[s_1^2 s_2^2]/n = g_L/n, not the spec's 1/n [derived]
             audit.equality(f"bassetti/fig3/A1_{suffix}", f"outputs uncorrelated: Corr(s_1, s_2) = 0 ({tag})", "seed",
-                           "sample correlation, SE sqrt(g_L/n)",
-                           stats.Estimate(corr.value, np.sqrt(g / corr.n), corr.n), 0.0),
+                           "sample correlation, SE sqrt(g_L/n)", corr, 0.0),
             audit.equality(f"bassetti/fig4/A1_Q11_{suffix}", f"E Q11 = 1 ({tag})", "derived",
                            "mean of Q11, SE sqrt((g_L - 1)/n)", _mean_with_se(q11, var["Q11"]), 1.0),
             audit.equality(f"bassetti/fig4/A1_Q12_{suffix}", f"E Q12 = 0 ({tag})", "derived",
@@ -344,8 +344,9 @@ def fit_posterior(a: Arrays, p: dict[str, Any]) -> Result:
         c_m = float(th.label_correlation(m))
         identity = np.broadcast_to(np.eye(2), (16, 2, 2))
         r0 = float(th.posterior_output_correlation(identity, th.log_weights_T0(identity, m, p["P"])))
-        rows = {"alpha": [0.0], "r": [r0], "r_se": [0.0], "r_T": [r0], "ess": [16.0], "predictive_corr": [0.0],
-                "prior_corr": [0.0]}
+        # alpha = 0 (NNGP): Q = I exactly, no sampling (hence no ESS)
+        rows = {"alpha": [0.0], "r": [r0], "r_se": [0.0], "r_T": [r0], "ess": [float("nan")],
+                "predictive_corr": [0.0], "prior_corr": [0.0]}
         name = f"rho{rho:g}"
         for alpha in p["alphas"]:
             b = a[f"{key(alpha)}/B"]

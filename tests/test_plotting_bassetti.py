@@ -1,0 +1,158 @@
+"""Figures of the bassetti document (deeplimits.plotting.bassetti, spec bassetti §5) drawn from real, small samples.
+
+Every experiment is sampled once per module (fixture ``experiments``) with the config's parameters at the smoke
+preset with at most SAMPLES samples per array, fitted, and its stats JSON round-tripped as pipeline.fit writes it
+(non-finite numbers become null). The bassetti notation: N is a width, n a sample count.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pytest
+import yaml
+
+from deeplimits import io, papers, pipeline
+from deeplimits.papers import bassetti as registry
+from deeplimits.papers.bassetti import claims, sampling
+from deeplimits.plotting import bassetti, style
+
+CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
+SAMPLES = 2000
+FIGURES = list(registry.FIGURES)
+#: the seed claims each suptitle must name (spec §5)
+SEED_CLAIMS = {"fig1": "(S2, S4)", "fig2": "(S4)", "fig3": "(S4)", "fig4": "(S4)", "fig5": "(S1)", "fig6": "(S4)",
+               "fig7": "(S3, S4)", "fig8": "(S1)", "fig9": "(S4)"}
+#: indices (in fig.axes) of the panels that show distributions (histograms, densities, ECDFs, QQ plots)
+DISTRIBUTION_PANELS = {"fig1": [0, 1, 2], "fig2": [], "fig3": [0, 1], "fig4": [1, 2, 3, 4, 5], "fig5": [],
+                       "fig6": [0, 3], "fig7": [], "fig8": [0, 1], "fig9": []}
+
+
+def experiment_params(exp: str) -> dict[str, Any]:
+    """The config's parameters of ``bassetti/<exp>`` at the smoke preset, sample counts capped at SAMPLES."""
+    config = yaml.safe_load(CONFIG.read_text())
+    config["preset"] = "smoke"
+    config["presets"]["smoke"]["max_samples"] = SAMPLES
+    return pipeline.experiment_params(config, "bassetti", exp)
+
+
+class Experiments:
+    """Lazily sampled and fitted experiments, each at most once: ``(arrays, round-tripped stats JSON, params)``."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, tuple[dict, dict, dict]] = {}
+
+    def __call__(self, exp: str) -> tuple[dict, dict, dict]:
+        if exp not in self.cache:
+            params = experiment_params(exp)
+            arrays = getattr(sampling, f"run_{exp}")(params, pipeline.Seeds(1, "bassetti", exp),
+                                                      pipeline.Chunks(1024, 256))
+            stats, claim_list = getattr(claims, f"fit_{exp}")(arrays, params)
+            fitted = json.loads(io.to_json({"parameters": params, "stats": stats, "claims": claim_list}))
+            self.cache[exp] = (arrays, fitted, params)
+        return self.cache[exp]
+
+    def figure_inputs(self, fid: str) -> tuple[dict, dict]:
+        """``data`` and ``params`` as pipeline.figure passes them to plot_<fid>."""
+        exps = registry.FIGURES[fid].experiments
+        loaded = {exp: self(exp) for exp in exps}
+        return {e: (a, f) for e, (a, f, _) in loaded.items()}, {e: p for e, (_, _, p) in loaded.items()}
+
+
+@pytest.fixture(scope="module")
+def experiments() -> Experiments:
+    return Experiments()
+
+
+def draw(fid: str, data: dict, params: dict, out: Path | None = None):
+    """Draw plot_<fid> in the house style, save PNG and PDF under ``out`` if given (files checked); return the
+    figure (closed)."""
+    with style.house_style():
+        fig = getattr(bassetti, f"plot_{fid}")(data, params)
+        for suffix in ("png", "pdf") if out else ():
+            style.save(fig, out / f"{fid}.{suffix}")
+            assert (out / f"{fid}.{suffix}").stat().st_size > 1000
+    plt.close(fig)
+    return fig
+
+
+def _texts(fig) -> list[str]:
+    """Every title, axis label, legend text and the suptitle of a figure."""
+    texts = [fig.get_suptitle()]
+    legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
+    texts += [t.get_text() for legend in legends if legend for t in legend.get_texts()]
+    texts += [legend.get_title().get_text() for legend in legends if legend]
+    texts += [t for ax in fig.axes for t in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel())]
+    return texts
+
+
+def _shared(ax, what: str) -> bool:
+    """``what`` ("xlabel", "title") on the panel or on a panel sharing its x axis (a stack of panels has one title
+    at the top and one x label at the bottom)."""
+    return any(getattr(other, f"get_{what}")() for other in ax.get_shared_x_axes().get_siblings(ax))
+
+
+@pytest.mark.parametrize("fid", FIGURES)
+def test_figure(fid: str, experiments: Experiments, tmp_path: Path) -> None:
+    data, params = experiments.figure_inputs(fid)
+    fig = draw(fid, data, params, tmp_path)
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    assert axes
+    for ax in axes:
+        assert _shared(ax, "xlabel") and ax.get_ylabel(), f"{fid}: unlabelled axes {ax.get_title()!r}"
+        assert _shared(ax, "title"), f"{fid}: panel without title"
+        assert ax.get_legend() is not None or fig.legends, f"{fid}: {ax.get_title()!r} has no legend"
+    for i in DISTRIBUTION_PANELS[fid]:
+        legend = axes[i].get_legend()
+        assert legend is not None and len(legend.get_texts()) >= 2, f"{fid}: panel {i} needs a legend"
+    texts = _texts(fig)
+    assert any(re.search(r"\bN'? = \d", t) for t in texts), f"{fid}: widths (N, or N' of the surrogate) not shown"
+    assert any(re.search(r"\bn = [\d,]+", t) for t in texts), f"{fid}: sample counts not shown"
+    assert f"bassetti/{fid}" in fig.get_suptitle() and SEED_CLAIMS[fid] in fig.get_suptitle()
+
+
+def _null_errors(obj: Any) -> Any:
+    """The stats JSON with every standard error null (what pipeline.fit writes for too few samples)."""
+    if isinstance(obj, dict):
+        return {k: (None if k == "stderr" else [None] * len(v) if k in ("r_se", "log_eig_se") else _null_errors(v))
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_null_errors(v) for v in obj]
+    return obj
+
+
+@pytest.mark.parametrize("fid", FIGURES)
+def test_null_standard_errors(fid: str, experiments: Experiments) -> None:
+    """Markers without error bars where the JSON has null SEs (or p-values), no crash."""
+    data, params = experiments.figure_inputs(fid)
+    data = {e: (a, {**f, "stats": _null_errors(copy.deepcopy(f["stats"])),
+                    "claims": [{**c, "p_value": None} if "p_value" in c else c for c in f["claims"]]})
+            for e, (a, f) in data.items()}
+    fig = draw(fid, data, params)
+    assert fig.axes
+
+
+def test_fig7_temperature_from_params(experiments: Experiments) -> None:
+    """fig7 labels the likelihood temperature from the parameters (config: T = 0.001, not the spec's 0.01)."""
+    data, params = experiments.figure_inputs("fig7")
+    params = {"posterior": {**params["posterior"], "T": 0.25}}
+    texts = " ".join(_texts(draw("fig7", data, params)))
+    assert "T = 0.25" in texts and "T = 0.001" not in texts
+
+
+def test_pipeline_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """End to end through the pipeline steps: sample -> fit -> figure (files read back from disk)."""
+    if "bassetti" not in papers.PAPERS:  # not yet in the registry's list of documents
+        monkeypatch.setattr(papers, "PAPERS", (*papers.PAPERS, "bassetti"))
+    params = {**experiment_params("d1_convergence"), "samples": 500}
+    npz, stats = tmp_path / "d1_convergence.npz", tmp_path / "d1_convergence.json"
+    pipeline.sample("bassetti", "d1_convergence", params, 1, pipeline.Chunks(256, 256), npz)
+    pipeline.fit("bassetti", "d1_convergence", params, npz, stats)
+    outputs = [tmp_path / "fig5.png", tmp_path / "fig5.pdf"]
+    pipeline.figure("bassetti", "fig5", {"d1_convergence": params}, [str(npz)], [str(stats)], [str(p) for p in outputs])
+    assert all(p.stat().st_size > 1000 for p in outputs)
