@@ -445,3 +445,20 @@ def test_T_to_zero_limit():
     np.testing.assert_allclose(pred_0["mean"], y @ np.linalg.solve(k, k0), rtol=1e-12)
     r = mx.posterior_output_correlation(b, log_w0)
     assert mx.predictive_correlation(pred_0["cov"]) == pytest.approx(r, rel=1e-12)
+
+
+def test_log_q11_law_is_the_exact_finite_law():
+    """The Fourier-inverted density of log Q11 = sum log(chi2_N/N) integrates to 1 with the exact log-moments, and
+    its CDF is the running integral of the density."""
+    from deeplimits.theory.mixture import log_Bii_moments, log_Q11_law, log_Q11_quadrature
+
+    widths = [20] * 10
+    mean, var = log_Bii_moments(widths, 1)
+    u, w = log_Q11_quadrature(widths)
+    assert w.sum() == pytest.approx(1.0, abs=1e-8)
+    assert (w * u).sum() == pytest.approx(mean, abs=1e-8)
+    assert (w * (u - mean) ** 2).sum() == pytest.approx(var, rel=1e-7)
+    fine = np.linspace(u[0], u[-1], 8001)  # trapezoid error ~ h^2 max|f''| range / 12 ~ 2e-7
+    pdf, cdf = log_Q11_law(widths, fine)
+    running = np.concatenate([[0.0], np.cumsum((pdf[1:] + pdf[:-1]) / 2 * np.diff(fine))])
+    assert np.max(np.abs(cdf - cdf[0] - running)) < 1e-6

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import solve_triangular
-from scipy.special import digamma, ndtr, polygamma
+from scipy.special import digamma, loggamma, ndtr, polygamma
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -455,3 +455,29 @@ def predictive_T0(
         "mean": np.asarray(Y, dtype=float) @ solved,
         "cov": posterior_mean_Q(B, log_w0) * (k00 - k0 @ solved),
     }
+
+
+def log_Q11_law(widths: Sequence[int], u: np.ndarray, points: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Exact density and CDF of log Q11 = sum_l log(chi2_{N_l}/N_l) (spec §3.1, D = 1) at ``u``.
+
+    Fourier inversion of the characteristic function prod_l (2/N_l)^{it} Gamma(N_l/2 + it)/Gamma(N_l/2) (midpoint
+    rule on the even extension: spectrally accurate; Gil-Pelaez for the CDF). Checked against 2e5 draws (KS
+    distance at the noise level) and the exact log-moments (relative error < 1e-9)."""
+    ws, counts = np.unique(np.asarray(widths, dtype=float), return_counts=True)
+    mean, var = log_Bii_moments(widths, 1)
+    dt = np.sqrt(80.0 / var) / points  # |phi(t)| <~ exp(-var t^2 / 2) < e^-40 beyond
+    t = (np.arange(points) + 0.5) * dt
+    log_phi = sum(c * (1j * t * np.log(2 / n) + loggamma(n / 2 + 1j * t) - loggamma(n / 2))
+                  for n, c in zip(ws, counts, strict=True))
+    phi = np.exp(log_phi - 1j * t * mean)
+    phase = np.exp(-1j * np.outer(np.asarray(u) - mean, t))
+    return (phase @ phi).real * dt / np.pi, 0.5 - (phase @ (phi / t)).imag * dt / np.pi
+
+
+def log_Q11_quadrature(widths: Sequence[int], points: int = 801) -> tuple[np.ndarray, np.ndarray]:
+    """Quadrature nodes u over mean +- 12 sd of log Q11 and weights f(u) du from its exact density [derived §3.1]:
+    integrals over the exact finite-N law of log Q11 (e.g. mixture densities) become weighted sums."""
+    mean, var = log_Bii_moments(widths, 1)
+    u = np.linspace(mean - 12 * np.sqrt(var), mean + 12 * np.sqrt(var), points)
+    pdf, _ = log_Q11_law(widths, u)
+    return u, np.clip(pdf, 0, None) * (u[1] - u[0])
