@@ -1,6 +1,6 @@
-"""Samples per second of the exact reductions against the brute-force network (nica samplers).
+"""Samples per second of the exact reductions against the brute-force networks (nica and bassetti samplers).
 
-    python benchmarks/throughput.py            # n = 100, d in {10, 100}
+    python benchmarks/throughput.py            # nica: n = 100, d in {10, 100}; bassetti: N = 30, L = 15
     python benchmarks/throughput.py --quick    # fewer samples (a rough check)
 
 Each sampler draws the law of the same network (n = 100 hidden width, n_in = n_out = 10, Gaussian
@@ -16,8 +16,11 @@ import argparse
 import json
 import time
 
+import numpy as np
+
 from deeplimits.rng import setting_seed
 from deeplimits.samplers.brute import brute_network
+from deeplimits.samplers.linear import bartlett_factor, brute_linear, mixture_outputs
 from deeplimits.samplers.mlp import bartlett_tangent, chi2_mlp
 from deeplimits.samplers.resnet import gram_tangent, vector_network
 
@@ -60,11 +63,31 @@ def samplers(d: int):
     }
 
 
+def linear_samplers():
+    """bassetti (spec T1 setting): deep linear network N = 30, L = 15, N_0 = 8, P = 3, D = 2, outputs S."""
+    seed = setting_seed(0, "benchmark", "linear")
+    x = np.random.default_rng(0).standard_normal((8, 3))
+    kernel = x.T @ x / 8
+    widths = [30] * 15
+
+    def mixture(s):
+        b = bartlett_factor(widths=widths, D=2, seed=seed, n_samples=s, chunk_size=4096)["B"]
+        return mixture_outputs(B=b, K=kernel, seed=seed, chunk_size=4096)
+
+    return {
+        "bartlett + mixture (S)": (mixture, "brute_linear (S)"),
+        "brute_linear (S)": (lambda s: brute_linear(widths=widths, X=x, D=2, seed=seed, n_samples=s, chunk_size=256),
+                             None),
+    }
+
+
 def budget(name: str, d: int, quick: bool) -> int:
     """Sample counts giving roughly a second or more of work per sampler."""
     per_layer = {"chi2_mlp": 2_000_000, "bartlett_tangent(mlp)": 1_000_000, "vector_network(mlp)": 200_000,
                  "gram_tangent(mlp)": 100_000, "vector_network(std)": 200_000, "gram_tangent(std)": 100_000}
     per_layer = per_layer.get(name, 2_000)  # brute force
+    if "linear" in name or "mixture" in name:
+        per_layer = 400_000 if "mixture" in name else 20_000
     samples = max(256, per_layer * 10 // d)
     return max(256, samples // 8) if quick else samples
 
@@ -83,10 +106,14 @@ def main() -> None:
         for name, (_, ref) in samplers(d).items():
             ratio = rates[name] / rates[ref] if ref else None
             rows.append({"d": d, "sampler": name, "samples_per_s": rates[name], "speedup_vs_brute": ratio})
+    rates = {name: _rate(fn, budget(name, 10, args.quick)) for name, (fn, _) in linear_samplers().items()}
+    for name, (_, ref) in linear_samplers().items():
+        rows.append({"d": "L=15", "sampler": name, "samples_per_s": rates[name],
+                     "speedup_vs_brute": rates[name] / rates[ref] if ref else None})
     print(f"{'d':>4}  {'sampler':<22}{'samples/s':>14}{'x brute force':>16}")
     for r in rows:
         ratio = f"{r['speedup_vs_brute']:.0f}" if r["speedup_vs_brute"] else "-"
-        print(f"{r['d']:>4}  {r['sampler']:<22}{r['samples_per_s']:>14,.0f}{ratio:>16}")
+        print(f"{r['d']:>5}  {r['sampler']:<24}{r['samples_per_s']:>14,.0f}{ratio:>16}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)
