@@ -100,3 +100,18 @@ def test_unexpected_and_markdown():
     assert [r["claim"] for r in audit.unexpected(recs)] == ["nica/fig1/b"]
     text = audit.markdown(recs, "Audit")
     assert "Unexpected verdicts: 1" in text and "**fails**" in text
+
+
+def test_rejects_law_and_unreliable_errors():
+    kw = {"claim": "bassetti/fig1/A2", "text": "t", "tag": "seed", "statistic": "s"}
+    strong = stats.KSResult(distance=0.05, p_value=1e-12, n_eff=40_000.0)
+    weak = stats.KSResult(distance=0.001, p_value=0.5, n_eff=40_000.0)
+    assert audit.rejects_law(**kw, ks=strong, effect=0.05)["observed"] == "holds"
+    assert audit.rejects_law(**kw, ks=weak, effect=0.05)["observed"] == "fails"  # enough power, not rejected
+    assert audit.rejects_law(**kw, ks=weak, effect=0.01)["observed"] == "inconclusive"  # effect below 2 x critical
+    few = stats.batch_estimate(np.arange(500.0), np.mean)  # fewer than 10 batches of 200: no reliable SE
+    assert np.isnan(few.stderr)
+    assert audit.equality(**kw, estimate=few, theory=0.0)["observed"] == "inconclusive"
+    many = stats.batch_estimate(np.random.default_rng(1).standard_normal(40_000), np.mean)
+    assert many.stderr == pytest.approx(1 / 200, rel=0.3)  # batch-means SE of a mean ~ s/sqrt(N)
+    assert '"stderr": null' in io.to_json({"stderr": few.stderr})

@@ -30,11 +30,6 @@ def setting_seed(global_seed: int, *names: str) -> np.random.SeedSequence:
     return np.random.SeedSequence([int(global_seed), *(_name_entropy(n) for n in names)])
 
 
-def child_seed(seed: np.random.SeedSequence, name: str) -> np.random.SeedSequence:
-    """A named, independent child stream of ``seed`` (stable when other children are added)."""
-    return np.random.SeedSequence([*np.atleast_1d(seed.entropy).tolist(), *seed.spawn_key, _name_entropy(name)])
-
-
 def validate_chunk_size(chunk_size: int) -> int:
     """Chunk sizes are positive multiples of ``STREAM_BLOCK``."""
     if not isinstance(chunk_size, int | np.integer) or chunk_size <= 0 or chunk_size % STREAM_BLOCK:

@@ -70,11 +70,6 @@ def fraction(mask: np.ndarray) -> Estimate:
     return Estimate(p, float(np.sqrt(p * (1 - p) / mask.size)), int(mask.size))
 
 
-def mean_of_function(x: np.ndarray, func: Callable[[np.ndarray], np.ndarray]) -> Estimate:
-    """Mean of func(x) over the finite x."""
-    return mean(func(_finite(x)))
-
-
 #: batch-means SEs need batches of at least this many samples, and at least MIN_BATCHES of them
 MIN_BATCH_SIZE, MIN_BATCHES = 200, 10
 

@@ -34,10 +34,6 @@ def _nngp_cdf(t):
     return sps.norm.cdf(t)
 
 
-def _second_moments(widths: list[int]) -> dict[str, float]:
-    return th.Q_second_moments(th.g_L(widths), th.h_L(widths))
-
-
 def _mean_with_se(x: np.ndarray, variance: float) -> stats.Estimate:
     """Mean of x with the closed-form SE sqrt(Var/n) (spec: SEs from closed-form variances where available)."""
     return stats.Estimate(float(np.mean(x)), float(np.sqrt(variance / x.size)), int(x.size))
