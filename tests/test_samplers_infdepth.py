@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sampler_checks import P_MIN, assert_results_equal, mean_se
 from scipy import stats
 
 from deeplimits.samplers.infdepth import (
@@ -27,27 +28,15 @@ from deeplimits.samplers.infdepth import (
 )
 from deeplimits.theory.infdepth import identity_log_ratio_moments, relu1_collapse_probability
 
-P_MIN = 5.7e-7
-
 
 def seed(k: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([2025, k])
-
-
-def mean_se(a: np.ndarray) -> tuple[float, float]:
-    return float(a.mean()), float(a.std(ddof=1) / math.sqrt(a.size))
 
 
 def corr(y: np.ndarray) -> np.ndarray:
     """Correlation ⟨y_1, y_2⟩ / (||y_1|| ||y_2||) of the two inputs of an (N, 2, n) array."""
     a, b = y[:, 0], y[:, 1]
     return np.einsum("ij,ij->i", a, b) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
-
-
-def assert_same(a: dict, b: dict) -> None:
-    assert a.keys() == b.keys()
-    for key in a:
-        assert np.array_equal(a[key], b[key], equal_nan=True), key
 
 
 # --------------------------------------------------------------------------------------------------
@@ -77,19 +66,19 @@ def test_activation_names_and_values():
 
 def test_chunk_invariance_euler_single_and_sde():
     kw = dict(n=4, depth=10, phi="relu", record_layers=(0, 3, 10), seed=seed(1), n_samples=1000)
-    assert_same(euler_single(chunk_size=256, **kw), euler_single(chunk_size=1024, **kw))
+    assert_results_equal(euler_single(chunk_size=256, **kw), euler_single(chunk_size=1024, **kw))
     kw = dict(n=2, phi="tanh", l_sde=64, y0=0.5, seed=seed(2), n_samples=1000)
-    assert_same(euler_maruyama_sde(chunk_size=256, **kw), euler_maruyama_sde(chunk_size=1024, **kw))
+    assert_results_equal(euler_maruyama_sde(chunk_size=256, **kw), euler_maruyama_sde(chunk_size=1024, **kw))
 
 
 def test_chunk_invariance_gram_multi():
     kw = dict(n=5, depth=8, phi="relu", c0=0.3, seed=seed(3), n_samples=1000)
-    assert_same(gram_multi(chunk_size=256, **kw), gram_multi(chunk_size=1024, **kw))
+    assert_results_equal(gram_multi(chunk_size=256, **kw), gram_multi(chunk_size=1024, **kw))
 
 
 def test_chunk_invariance_explicit_network():
     kw = dict(n=4, depth=8, phi="gelu", inputs=pair_inputs(0.5), gradient=True, seed=seed(4), n_samples=1000)
-    assert_same(explicit_network(chunk_size=256, **kw), explicit_network(chunk_size=1024, **kw))
+    assert_results_equal(explicit_network(chunk_size=256, **kw), explicit_network(chunk_size=1024, **kw))
 
 
 # --------------------------------------------------------------------------------------------------

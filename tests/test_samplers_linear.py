@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 import pytest
+from sampler_checks import P_MIN, check_determinism
 from scipy import stats
 from scipy.special import polygamma, psi
 
@@ -36,8 +37,6 @@ from deeplimits.samplers.linear import (
     pxp_mixture,
     triangular_sde_D2,
 )
-
-P_MIN = 5.7e-7
 
 
 def seed(k: int) -> np.random.SeedSequence:
@@ -116,23 +115,9 @@ SAMPLERS = {
 }
 
 
-def assert_results_equal(r1: dict, r2: dict) -> None:
-    assert r1.keys() == r2.keys()
-    for key in r1:
-        assert r1[key].shape == r2[key].shape, key
-        assert np.array_equal(r1[key], r2[key]), key
-
-
 @pytest.mark.parametrize("name", sorted(SAMPLERS))
 def test_chunk_size_invariance_and_reproducibility(name):
-    sampler = SAMPLERS[name]
-    r256 = sampler(seed=seed(1), n_samples=1000, chunk_size=256)
-    assert_results_equal(r256, sampler(seed=seed(1), n_samples=1000, chunk_size=1024))  # bit for bit
-    assert_results_equal(r256, sampler(seed=seed(1), n_samples=1000, chunk_size=256))
-    same = seed(1)  # one SeedSequence object used twice
-    assert_results_equal(sampler(seed=same, n_samples=1000, chunk_size=512),
-                         sampler(seed=same, n_samples=1000, chunk_size=512))
-    other = sampler(seed=seed(2), n_samples=1000, chunk_size=256)
+    r256, other = check_determinism(SAMPLERS[name], seed)
     for key, value in r256.items():
         assert value.dtype == np.float64 and value.shape[0] == 1000, key
         assert np.all(np.isfinite(value)), key

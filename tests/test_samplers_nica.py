@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pytest
+from sampler_checks import P_MIN, check_determinism, mean_se
 from scipy import stats
 
 from deeplimits.rng import chunked_rngs
@@ -21,17 +22,12 @@ from deeplimits.samplers.mlp import bartlett_tangent, chi2_mlp, input_offset, la
 from deeplimits.samplers.resnet import gram_tangent, vector_network
 from deeplimits.samplers.weights import WEIGHT_LAWS, draw_weights
 
-P_MIN = 5.7e-7
 N_IN, N_OUT = 10, 10
 C = -math.log(N_IN)
 
 
 def seed(k: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([2024, k])
-
-
-def mean_se(a: np.ndarray) -> tuple[float, float]:
-    return float(a.mean()), float(a.std(ddof=1) / math.sqrt(a.size))
 
 
 def var_se(a: np.ndarray) -> tuple[float, float]:
@@ -84,24 +80,9 @@ SAMPLERS = {
 }
 
 
-def assert_results_equal(r1: dict, r2: dict) -> None:
-    assert r1.keys() == r2.keys()
-    for key in r1:
-        assert r1[key].shape == r2[key].shape, key
-        assert np.array_equal(r1[key], r2[key], equal_nan=r1[key].dtype.kind == "f"), key
-
-
 @pytest.mark.parametrize("name", sorted(SAMPLERS))
 def test_chunk_size_invariance_and_reproducibility(name):
-    sampler = SAMPLERS[name]
-    r256 = sampler(seed=seed(1), n_samples=1000, chunk_size=256)
-    r1024 = sampler(seed=seed(1), n_samples=1000, chunk_size=1024)
-    assert_results_equal(r256, r1024)  # chunk size changes memory, never the arrays
-    assert_results_equal(r256, sampler(seed=seed(1), n_samples=1000, chunk_size=256))
-    same = seed(1)  # one SeedSequence object used twice
-    assert_results_equal(sampler(seed=same, n_samples=1000, chunk_size=512),
-                         sampler(seed=same, n_samples=1000, chunk_size=512))
-    other = sampler(seed=seed(2), n_samples=1000, chunk_size=256)
+    r256, other = check_determinism(SAMPLERS[name], seed)
     for key, value in r256.items():
         assert value.dtype in (np.float64, np.bool_), key
         if value.dtype == np.float64 and value.shape[0] == 1000:
