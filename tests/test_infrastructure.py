@@ -94,6 +94,25 @@ def test_ordering_and_law_verdicts():
     assert audit.same_law(**kw, ks=ks, effect=0.05, expected="fails")["observed"] == "inconclusive"
 
 
+def test_at_most_verdicts():
+    kw = {"claim": "hayou/fig04/b", "text": "t", "tag": "seed", "statistic": "s"}
+    assert audit.at_most(**kw, estimate=_est(0.25, 0.1), bound=0.0)["observed"] == "holds"  # within 3 SE
+    assert audit.at_most(**kw, estimate=_est(0.35, 0.1), bound=0.0)["observed"] == "fails"
+    assert audit.at_most(**kw, estimate=_est(0.0, float("nan")), bound=0.0)["observed"] == "inconclusive"
+
+
+def test_quantile_and_binomial_interval():
+    x = np.random.default_rng(1).standard_normal(40_000)
+    med = stats.quantile(x, 0.5)
+    # asymptotic SE of the median: 1 / (2 f(0) sqrt(N)) = sqrt(pi/2) / sqrt(N)
+    assert med.stderr == pytest.approx(np.sqrt(np.pi / 2 / 40_000), rel=0.1)
+    assert abs(med.value) <= 5 * med.stderr
+    lo, hi = stats.binomial_interval(0, 100)
+    assert lo == 0.0 and hi == pytest.approx(1 - 0.025 ** (1 / 100))  # exact Clopper-Pearson at zero successes
+    lo, hi = stats.binomial_interval(50, 100)
+    assert lo < 0.5 < hi and hi - lo == pytest.approx(2 * 1.96 * 0.05, rel=0.05)
+
+
 def test_unexpected_and_markdown():
     recs = [audit.equality("nica/fig1/a", "t", "seed", "s", _est(2.0, 0.01), 1.0, expected="fails"),
             audit.equality("nica/fig1/b", "t", "seed", "s", _est(2.0, 0.01), 1.0)]

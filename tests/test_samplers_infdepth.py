@@ -181,3 +181,29 @@ def test_gradient_matches_finite_differences():
     fd = (loss(rp) - loss(rm)) / (2 * eps)  # d ℓ / d x = ⟨h_0, W_in⟩ = ⟨h_0, Y_0⟩ at x = 1
     an = np.einsum("ij,ij->i", r["grad_input"], r["Y0"][:, 0])
     assert np.allclose(an, fd, rtol=1e-6, atol=1e-8)
+
+
+# --------------------------------------------------------------------------------------------------
+# recording options used by the hayou runners
+
+
+def test_recorded_norms_paths_and_output_gradient():
+    """phi_norm_at and c_path record what the final arrays hold; record_states=False drops only Y_at; a fixed h_L
+    keeps the homogeneity identity <h_0, Y_0> = <h_L, Y_L>."""
+    kw = dict(n=5, depth=12, phi="relu", record_layers=[0, 6, 12], seed=seed(50), n_samples=300, chunk_size=256)
+    full, light = euler_single(**kw), euler_single(record_states=False, **kw)
+    assert light["Y_at"].shape == (300, 3, 0)
+    assert np.array_equal(full["phi_norm_at"], light["phi_norm_at"]) and np.array_equal(full["YL"], light["YL"])
+    assert np.allclose(full["phi_norm_at"], np.linalg.norm(np.maximum(full["Y_at"], 0.0), axis=2), rtol=1e-14)
+    g = gram_multi(n=4, depth=10, phi="relu", record_correlation=True, seed=seed(51), n_samples=300, chunk_size=256)
+    assert g["c_path"].shape == (300, 11)
+    assert np.array_equal(g["c_path"][:, 0], g["c0"]) and np.allclose(g["c_path"][:, -1], g["cL"], rtol=1e-14)
+    h_last = np.full(6, 1 / math.sqrt(6))
+    r = explicit_network(n=6, depth=16, phi="relu", inputs=np.ones((1, 1)), gradient=True, output_gradient=h_last,
+                         seed=seed(52), n_samples=256, chunk_size=256)
+    lhs, rhs = np.einsum("ij,ij->i", r["grad_input"], r["Y0"][:, 0]), r["Y"][:, 0] @ h_last
+    assert np.all(np.abs(lhs - rhs) <= 1e-10 * (1 + np.abs(rhs)))
+    assert np.allclose(r["grad_norm_ratio"][:, -1], 1.0)
+    with pytest.raises(ValueError, match="output_gradient"):
+        explicit_network(n=6, depth=2, phi="relu", inputs=np.ones((1, 1)), gradient=True,
+                         output_gradient=np.ones(5), seed=seed(53), n_samples=4, chunk_size=256)

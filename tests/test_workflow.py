@@ -25,7 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ["--config", "preset=smoke"]
 NICA_FIGURES = ["fig1", "moments", "layerterms", "widths", "resnet", "grad", "universality", "validation"]
 BASSETTI_FIGURES = [f"fig{k}" for k in range(1, 10)]
-FIGURES = [f"nica/{f}" for f in NICA_FIGURES] + [f"bassetti/{f}" for f in BASSETTI_FIGURES]
+HAYOU_FIGURES = [f"fig{k:02d}" for k in range(1, 22)] + ["aux01", "aux02", "aux03"]
+FIGURES = ([f"nica/{f}" for f in NICA_FIGURES] + [f"bassetti/{f}" for f in BASSETTI_FIGURES]
+           + [f"hayou/{f}" for f in HAYOU_FIGURES])
+HAYOU_EXPERIMENTS = ["gbm", "ou_activation", "ou", "collapse", "quasi_gbm", "limits", "correlation", "gradients",
+                     "layers", "identity_norm", "piecewise", "validation"]
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -70,7 +74,7 @@ def test_smoke_produces_every_figure_and_the_audit(workdir):
     assert {r["figure"] for r in records} == set(FIGURES)
     assert all(r["observed"] in audit.VERDICTS and r["tag"] in audit.TAGS for r in records)
     assert audit.unexpected(records) == [], [r["claim"] for r in audit.unexpected(records)]
-    for paper in ("nica", "bassetti"):
+    for paper in ("nica", "bassetti", "hayou"):
         assert "Unexpected verdicts: 0" in (workdir / f"results/audit/{paper}.md").read_text()
     _, meta = io.read_npz(workdir / "results/samples/nica/fig1.npz")
     assert meta["parameters"]["samples"] == 256 and meta["seed"] == 20261122 and "wall_time_s" in meta
@@ -125,6 +129,9 @@ def test_sampler_code_change_resamples_its_experiments_only(workdir):
     assert {o for o in outs if o.startswith("results/samples/")} == {
         f"results/samples/bassetti/{e}.npz" for e in ("d1", "d1_convergence", "d2_exact", "d2_limit", "multi_input",
                                                        "posterior", "widths", "rank")}
+    outs = _edit_and_plan(workdir, "src/deeplimits/samplers/infdepth.py")
+    assert {o for o in outs if o.startswith("results/samples/")} == {
+        f"results/samples/hayou/{e}.npz" for e in HAYOU_EXPERIMENTS}
 
 
 def test_bad_config_stops_before_any_job(workdir):
@@ -137,7 +144,8 @@ def test_bad_config_stops_before_any_job(workdir):
 
 
 def test_arrays_do_not_depend_on_cores_or_chunk_size(workdir):
-    targets = [f"results/samples/nica/{e}.npz" for e in ("fig1", "resnet", "grad")]
+    targets = [f"results/samples/nica/{e}.npz" for e in ("fig1", "resnet", "grad")] + [
+        f"results/samples/hayou/{e}.npz" for e in ("quasi_gbm", "correlation", "gradients", "validation")]
     before = {t: io.read_npz(workdir / t)[0] for t in targets}
     snakemake(workdir, "--cores", "1", "--config", "preset=smoke", "chunk_size=256", "brute_chunk_size=512",
               "--", *targets)

@@ -85,6 +85,17 @@ def ordering(claim: str, text: str, tag: str, statistic: str, gap: Estimate, *, 
                    f"gap >= {k:g} SE in the claimed direction", expected, observed, n=gap.n)
 
 
+def at_most(claim: str, text: str, tag: str, statistic: str, estimate: Estimate, bound: float, *,
+            k: float = K_ORDERING, expected: str = "holds") -> dict[str, Any]:
+    """The claim 'estimate <= bound' up to noise: holds unless the estimate exceeds the bound by more than k SE
+    (e.g. "does not increase": a difference at most 0); inconclusive without a finite SE."""
+    tolerance = k * estimate.stderr
+    observed = ("inconclusive" if not np.isfinite(tolerance)
+                else "holds" if estimate.value <= bound + tolerance else "fails")
+    return _record(claim, text, tag, statistic, estimate.value, estimate.stderr, bound, tolerance,
+                   f"at most the bound + {k:g} SE", expected, observed, n=estimate.n)
+
+
 def same_law(claim: str, text: str, tag: str, statistic: str, ks: KSResult, *, effect: float | None = None,
              expected: str = "holds") -> dict[str, Any]:
     """The claim 'the samples follow the law': holds at p >= 5.7e-7. ``effect``: the KS distance of the

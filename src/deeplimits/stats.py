@@ -144,3 +144,20 @@ def density_histogram(x: np.ndarray, bin_width: float, lo: float, hi: float) -> 
     edges = np.arange(lo, hi + bin_width / 2, bin_width)
     counts, edges = np.histogram(x, bins=edges)
     return counts / (x.size * bin_width), edges
+
+
+def quantile(x: np.ndarray, q: float) -> Estimate:
+    """The q-quantile of the finite x; SE from the order statistics: half the distance between the quantiles at
+    q -/+ sqrt(q(1-q)/N) (the binomial SE of the empirical CDF mapped through the quantile function)."""
+    x = _finite(x)
+    half = float(np.sqrt(q * (1 - q) / x.size))
+    lo, mid, hi = np.quantile(x, [max(q - half, 0.0), q, min(q + half, 1.0)])
+    return Estimate(float(mid), float((hi - lo) / 2), int(x.size))
+
+
+def binomial_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson (exact) confidence interval of a binomial proportion."""
+    alpha = 1.0 - level
+    lo = 0.0 if successes == 0 else float(sps.beta.ppf(alpha / 2, successes, trials - successes + 1))
+    hi = 1.0 if successes == trials else float(sps.beta.ppf(1 - alpha / 2, successes + 1, trials - successes))
+    return lo, hi

@@ -15,7 +15,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-PAPERS = ("nica", "bassetti")
+PAPERS = ("nica", "bassetti", "hayou")
 
 
 @dataclass(frozen=True)

@@ -115,8 +115,8 @@ def _check_positive(value: int, name: str) -> int:
 
 
 def euler_single(*, n: int, depth: int, phi: str | Callable, y0: float | None = None,
-                 record_layers: Sequence[int] = (), seed: np.random.SeedSequence, n_samples: int,
-                 chunk_size: int) -> dict[str, np.ndarray]:
+                 record_layers: Sequence[int] = (), record_states: bool = True, seed: np.random.SeedSequence,
+                 n_samples: int, chunk_size: int) -> dict[str, np.ndarray]:
     """S1: one input, exact in law [derived, spec §2]: ``Y_l = Y_{l-1} + ||φ(Y_{l-1})|| ζ_l / sqrt(n L)``.
 
     ``y0``: None → Y_0 ~ N(0, I_n) (drawn first); a float → every coordinate of Y_0 equals it. Draw order per
@@ -125,7 +125,8 @@ def euler_single(*, n: int, depth: int, phi: str | Callable, y0: float | None = 
     zero, so Y stays put (absorbing).
 
     Returns
-    - ``Y0``, ``YL`` (N, n); ``Y_at`` (N, len(record_layers), n) at the requested layers (0..L);
+    - ``Y0``, ``YL`` (N, n); ``Y_at`` (N, len(record_layers), n) at the requested layers (0..L), only with
+      ``record_states`` (it is (N, n_layers, n) floats); ``phi_norm_at`` (N, len(record_layers)) = ||φ(Y_l)||;
     - ``collapsed`` (N,) bool: φ(Y_l) = 0 for some l in 0..L (layer 0 included);
     - ``log_phi_norm_ratio`` (N,) = log(||φ(Y_L)|| / ||φ(Y_0)||) (G_1 of T8), NaN when collapsed;
     - ``active_mean`` (depth + 1,): mean over samples of N_l = #{i: Y_l^i > 0} (integer sums: chunk-invariant).
@@ -139,7 +140,8 @@ def euler_single(*, n: int, depth: int, phi: str | Callable, y0: float | None = 
     step = 1.0 / math.sqrt(n * depth)
     Y0 = np.empty((n_samples, n))
     YL = np.empty((n_samples, n))
-    Y_at = np.empty((n_samples, len(record), n))
+    Y_at = np.empty((n_samples, len(record), n) if record_states else (n_samples, len(record), 0))
+    phi_norm_at = np.empty((n_samples, len(record)))
     collapsed = np.empty(n_samples, dtype=bool)
     ratio = np.empty(n_samples)
     active = [0] * (depth + 1)
@@ -158,14 +160,17 @@ def euler_single(*, n: int, depth: int, phi: str | Callable, y0: float | None = 
             active[layer] += int(np.count_nonzero(Y > 0))
             for j, k in enumerate(record):
                 if k == layer:
-                    Y_at[sl, j] = Y
+                    phi_norm_at[sl, j] = norm
+                    if record_states:
+                        Y_at[sl, j] = Y
         YL[sl] = Y
         collapsed[sl] = dead
         with np.errstate(divide="ignore", invalid="ignore"):
             r = np.log(norm / norm0)
         r[dead] = np.nan
         ratio[sl] = r
-    return {"Y0": Y0, "YL": YL, "Y_at": Y_at, "collapsed": collapsed, "log_phi_norm_ratio": ratio,
+    return {"Y0": Y0, "YL": YL, "Y_at": Y_at, "phi_norm_at": phi_norm_at, "collapsed": collapsed,
+            "log_phi_norm_ratio": ratio,
             "active_mean": np.array(active, dtype=np.float64) / n_samples}
 
 
@@ -203,7 +208,8 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def gram_multi(*, n: int, depth: int, phi: str | Callable, c0: float = 0.5, y0_pair: np.ndarray | None = None,
-               seed: np.random.SeedSequence, n_samples: int, chunk_size: int) -> dict[str, np.ndarray]:
+               record_correlation: bool = False, seed: np.random.SeedSequence, n_samples: int,
+               chunk_size: int) -> dict[str, np.ndarray]:
     """S3: two inputs through shared weights, exact joint law [derived, spec §2 multi-input, §4].
 
     Inputs: by default Y_0^{(1)}, Y_0^{(2)} are jointly Gaussian per coordinate, unit variances and correlation
@@ -215,7 +221,7 @@ def gram_multi(*, n: int, depth: int, phi: str | Callable, c0: float = 0.5, y0_p
       Y^{(1)} += u / sqrt L,  Y^{(2)} += v / sqrt L.
 
     Returns ``Y1``, ``Y2`` (N, n) at depth L, ``c0`` and ``cL`` (N,): ⟨Y1, Y2⟩ / (||Y1|| ||Y2||) at layers 0 and L
-    (NaN if a norm is 0).
+    (NaN if a norm is 0); with ``record_correlation`` also ``c_path`` (N, L + 1), the correlation at every layer.
     """
     n = _check_positive(n, "n")
     depth = _check_positive(depth, "depth")
@@ -233,6 +239,7 @@ def gram_multi(*, n: int, depth: int, phi: str | Callable, c0: float = 0.5, y0_p
     Y1 = np.empty((n_samples, n))
     Y2 = np.empty((n_samples, n))
     c_first = np.empty(n_samples)
+    c_path = np.empty((n_samples, depth + 1 if record_correlation else 0))
     for sl, rng in chunked_rngs(seed, n_samples, chunk_size):
         m = len(rng)
         if y0_pair is None:
@@ -241,14 +248,21 @@ def gram_multi(*, n: int, depth: int, phi: str | Callable, c0: float = 0.5, y0_p
         else:
             a, b = np.tile(y0_pair[0], (m, 1)), np.tile(y0_pair[1], (m, 1))
         c_first[sl] = _correlation(a, b)
-        for _ in range(depth):
+        if record_correlation:
+            c_path[sl, 0] = c_first[sl]
+        for layer in range(1, depth + 1):
             h1, h2 = f(a), f(b)
             l11, l21, l22 = cholesky_2x2(sq_norm(h1), np.einsum("...i,...i->...", h1, h2), sq_norm(h2))
             g = rng.standard_normal(2, n) * g_scale
             a = a + (l11 * scale)[:, None] * g[:, 0]
             b = b + (l21 * scale)[:, None] * g[:, 0] + (l22 * scale)[:, None] * g[:, 1]
+            if record_correlation:
+                c_path[sl, layer] = _correlation(a, b)
         Y1[sl], Y2[sl] = a, b
-    return {"Y1": Y1, "Y2": Y2, "c0": c_first, "cL": _correlation(Y1, Y2)}
+    out = {"Y1": Y1, "Y2": Y2, "c0": c_first, "cL": _correlation(Y1, Y2)}
+    if record_correlation:
+        out["c_path"] = c_path
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -271,7 +285,8 @@ def _layer_weights(children: list[list[np.random.SeedSequence]], sizes: list[int
 
 
 def explicit_network(*, n: int, depth: int, phi: str | Callable, inputs: np.ndarray, gradient: bool = False,
-                     seed: np.random.SeedSequence, n_samples: int, chunk_size: int) -> dict[str, np.ndarray]:
+                     output_gradient: np.ndarray | None = None, seed: np.random.SeedSequence, n_samples: int,
+                     chunk_size: int) -> dict[str, np.ndarray]:
     """S4 brute force [seed model, spec §2]: explicit weights shared by all inputs (and the backward pass).
 
     ``inputs`` (k, d): Y_0 = W_in x with W_in (n, d) iid N(0, 1/d), drawn first from the chunk's streams; then
@@ -280,10 +295,11 @@ def explicit_network(*, n: int, depth: int, phi: str | Callable, inputs: np.ndar
     (batched matmul (chunk, n, n) @ (chunk, n, k)). Memory per chunk ≈ 8 chunk (2 n² + (L + 1) n k) bytes: no
     L n² weights are stored.
 
-    ``gradient=True`` (T13): loss ℓ = ½ ||Y_L^{(1)}||² of the first input, so h_L = Y_L^{(1)}, and with the SAME
+    ``gradient=True`` (T13): by default the loss ℓ = ½ ||Y_L^{(1)}||² of the first input, so h_L = Y_L^{(1)};
+    ``output_gradient`` (n,) fixes h_L instead (ℓ = ⟨h_L, Y_L^{(1)}⟩, e.g. 1/sqrt(n) for hayou/fig08). With the SAME
     weights (regenerated from the same seeds) h_{l-1} = h_l + L^{-1/2} φ'(Y_{l-1}) ⊙ (W_l^T h_l). This needs
     ``phi.derivative`` (names given to :func:`activation` have it) and stores the forward states of the first
-    input, (L + 1) chunk n floats. For positively homogeneous φ, ⟨h_0, Y_0⟩ = ⟨h_L, Y_L⟩ = ||Y_L||² pathwise.
+    input, (L + 1) chunk n floats. For positively homogeneous φ, ⟨h_0, Y_0⟩ = ⟨h_L, Y_L⟩ pathwise.
 
     Returns ``Y0`` and ``Y`` (N, k, n) at layers 0 and L; with gradient also ``grad_input`` (N, n) = h_0 and
     ``grad_norm_ratio`` (N, depth + 1) = ||h_l|| / ||h_L|| for l = 0..L (NaN where h_L = 0).
@@ -295,6 +311,10 @@ def explicit_network(*, n: int, depth: int, phi: str | Callable, inputs: np.ndar
     k, d = inputs.shape
     if gradient and not hasattr(f, "derivative"):
         raise ValueError("gradient=True needs phi with a .derivative (use activation(name))")
+    if output_gradient is not None:
+        output_gradient = np.asarray(output_gradient, dtype=np.float64)
+        if output_gradient.shape != (n,):
+            raise ValueError(f"output_gradient must have shape ({n},), got {output_gradient.shape}")
     scale = 1.0 / math.sqrt(depth)
     Y0 = np.empty((n_samples, k, n))
     Y = np.empty((n_samples, k, n))
@@ -314,7 +334,7 @@ def explicit_network(*, n: int, depth: int, phi: str | Callable, inputs: np.ndar
                 path.append(y[..., 0])
         Y[sl] = np.swapaxes(y, 1, 2)
         if gradient:
-            h = y[..., 0].copy()
+            h = y[..., 0].copy() if output_gradient is None else np.tile(output_gradient, (len(rng), 1))
             norms = np.empty((len(rng), depth + 1))
             norms[:, depth] = np.sqrt(sq_norm(h))
             for layer in range(depth, 0, -1):

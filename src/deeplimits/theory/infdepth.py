@@ -30,7 +30,7 @@ _ERFI_1 = float(erfi(1.0))  # switch point of erfi_inv: Newton below, Dawson ite
 #: Default OU normalisation [choice, spec §3 T6]: beta = 1, gamma = 0, zeta = 2/sqrt(pi), so a = sigma = 1.
 OU_DEFAULT = {"beta": 1.0, "gamma": 0.0, "zeta": 2.0 / _SQRT_PI}
 
-_ERFI_INV_RTOL = 1e-15  # stop when the step is below this fraction of u
+_ERFI_INV_RTOL = 1e-14  # stop when the step is below this fraction of u
 _ERFI_INV_MAXITER = 100
 
 _QUAD_KW = {"epsabs": 1e-14, "epsrel": 1e-12, "limit": 400}
@@ -151,13 +151,7 @@ def _erfi_inv_newton(y: NDArray[np.float64]) -> NDArray[np.float64]:
     Starts at ``sqrt(pi) y / 2 >= root`` (erfi(u) >= 2u/sqrt(pi)); erfi is convex on u >= 0, so the
     iterates decrease monotonically to the root.
     """
-    u = 0.5 * _SQRT_PI * y
-    for _ in range(_ERFI_INV_MAXITER):
-        step = (erfi(u) - y) * 0.5 * _SQRT_PI * np.exp(-u * u)
-        u = u - step
-        if np.all(np.abs(step) <= _ERFI_INV_RTOL * u):
-            break
-    return u
+    return _iterate(0.5 * _SQRT_PI * y, y, lambda u, t: (erfi(u) - t) * 0.5 * _SQRT_PI * np.exp(-u * u), 0.0)
 
 
 def _erfi_inv_dawson(y: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -169,13 +163,27 @@ def _erfi_inv_dawson(y: NDArray[np.float64]) -> NDArray[np.float64]:
     Start: ``u0 = max(1, sqrt(log(sqrt(pi) y sqrt(log y))))`` (the asymptote erfi ~ e^{u^2} / (sqrt(pi) u)).
     """
     log_y = np.log(y)
-    u = np.sqrt(np.maximum(np.log(_SQRT_PI * y * np.sqrt(np.maximum(log_y, 1e-300))), 1.0))
-    for _ in range(_ERFI_INV_MAXITER):
+    u0 = np.sqrt(np.maximum(np.log(_SQRT_PI * y * np.sqrt(np.maximum(log_y, 1e-300))), 1.0))
+
+    def step(u, t):
         d = dawsn(u)
-        step = d * (_LOG_2_OVER_SQRT_PI + u * u + np.log(d) - log_y)
-        u = np.maximum(u - step, 1.0)
-        if np.all(np.abs(step) <= _ERFI_INV_RTOL * u):
+        return d * (_LOG_2_OVER_SQRT_PI + u * u + np.log(d) - t)
+
+    return _iterate(u0, log_y, step, 1.0)
+
+
+def _iterate(u: NDArray[np.float64], target: NDArray[np.float64], step, floor: float) -> NDArray[np.float64]:
+    """``u <- max(u - step(u, target), floor)`` on the not yet converged entries only (active set), until the
+    step is at most ``_ERFI_INV_RTOL u`` (or ``_ERFI_INV_MAXITER`` sweeps)."""
+    u = u.copy()
+    active = np.arange(u.size)
+    for _ in range(_ERFI_INV_MAXITER):
+        if not active.size:
             break
+        ua = u[active]
+        s = step(ua, target[active])
+        u[active] = np.maximum(ua - s, floor)
+        active = active[np.abs(s) > _ERFI_INV_RTOL * ua]
     return u
 
 
