@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from deeplimits import audit, io, stats
-from deeplimits.pipeline import cap_samples
+from deeplimits.pipeline import apply_caps
 from deeplimits.rng import STREAM_BLOCK, chunked_rngs, setting_seed
 
 
@@ -53,11 +53,14 @@ def test_interrupted_write_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cap_samples_reaches_nested_counts():
-    params = {"samples": 4096, "n": 100, "sizes": [{"n": 5, "samples": 100}], "full_samples": 9000}
-    assert cap_samples(params, 512) == {"samples": 512, "n": 100, "sizes": [{"n": 5, "samples": 100}],
-                                        "full_samples": 512}
-    assert cap_samples(params, 0) == params
+def test_caps_reach_nested_sizes():
+    params = {"samples": 4096, "n": 100, "sizes": [{"n": 5, "samples": 100}], "full_samples": 9000,
+              "steps": 300, "depth_scaled": True, "eta_grid": {"grid_points": 13}, "dmft_steps": [20, 400]}
+    caps = {"samples": 512, "steps": 30, "grid_points": 5, "scaled": 0}
+    assert apply_caps(params, caps) == {"samples": 512, "n": 100, "sizes": [{"n": 5, "samples": 100}],
+                                        "full_samples": 512, "steps": 30, "depth_scaled": True,
+                                        "eta_grid": {"grid_points": 5}, "dmft_steps": [20, 30]}
+    assert apply_caps(params, {}) == params
 
 
 def test_standard_errors_match_their_formulas():

@@ -37,7 +37,7 @@ def experiment_params(exp: str) -> dict[str, Any]:
     """The config's parameters of ``bassetti/<exp>`` at the smoke preset, sample counts capped at SAMPLES."""
     config = yaml.safe_load(CONFIG.read_text())
     config["preset"] = "smoke"
-    config["presets"]["smoke"]["max_samples"] = SAMPLES
+    config["presets"]["smoke"]["caps"]["samples"] = SAMPLES
     return pipeline.experiment_params(config, "bassetti", exp)
 
 

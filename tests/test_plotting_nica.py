@@ -42,7 +42,7 @@ def experiment_params(exp: str, **overrides: Any) -> dict[str, Any]:
     """The config's parameters of ``nica/<exp>`` at the smoke preset capped to SAMPLES, shrunk, overridden."""
     config = yaml.safe_load(CONFIG.read_text())
     config["preset"] = "smoke"
-    config["presets"]["smoke"]["max_samples"] = SAMPLES
+    config["presets"]["smoke"]["caps"]["samples"] = SAMPLES
     return {**pipeline.experiment_params(config, "nica", exp), **copy.deepcopy(SHRINK.get(exp, {})), **overrides}
 
 

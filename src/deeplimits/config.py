@@ -43,6 +43,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "required":
         missing = error.message.split("'")[1]
         return f"config key {_key([*error.absolute_path, missing])} is missing"
+    if error.validator == "unevaluatedProperties":
+        return f"config key {key}: {error.message}"
     if error.validator == "additionalProperties":
         allowed = ", ".join(error.schema.get("properties", {}))
         return f"config key {key}: {error.message}; allowed keys: {allowed}"

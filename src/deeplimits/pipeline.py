@@ -26,13 +26,27 @@ from deeplimits.rng import setting_seed
 log = logging.getLogger("deeplimits")
 
 
-def cap_samples(params: Any, max_samples: int) -> Any:
-    """Copy of ``params`` with every value under a key ending in ``samples`` capped (0: no cap)."""
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def apply_caps(params: Any, caps: dict[str, int]) -> Any:
+    """Copy of ``params`` with every integer (or list of integers) under a key ending in a cap's name (or its
+    plural) capped at its value, e.g. ``{"samples": 256}`` caps ``samples`` and ``wide_samples``, ``{"dimension":
+    48}`` caps ``dimension`` and ``reduced_dimensions`` (the smoke preset's tiny sizes)."""
     if isinstance(params, dict):
-        return {k: (min(v, max_samples) if max_samples and k.endswith("samples") and isinstance(v, int)
-                    else cap_samples(v, max_samples)) for k, v in params.items()}
+        out = {}
+        for k, v in params.items():
+            limit = min([c for name, c in caps.items() if k.endswith((name, name + "s"))], default=None)
+            if limit is not None and _is_int(v):
+                out[k] = min(v, limit)
+            elif limit is not None and isinstance(v, list) and v and all(_is_int(x) for x in v):
+                out[k] = [min(x, limit) for x in v]
+            else:
+                out[k] = apply_caps(v, caps)
+        return out
     if isinstance(params, list):
-        return [cap_samples(v, max_samples) for v in params]
+        return [apply_caps(v, caps) for v in params]
     return params
 
 
@@ -47,10 +61,10 @@ def _canonical(value: Any) -> Any:
 
 def experiment_params(config: dict[str, Any], paper: str, experiment: str) -> dict[str, Any]:
     """Parameters of one experiment as plain Python types: the paper's ``common`` block, the experiment's
-    own block, sample counts capped by the preset, keys sorted."""
+    own block, sizes capped by the preset's ``caps``, keys sorted."""
     section = config[paper]
     params = {**copy.deepcopy(section.get("common", {})), **copy.deepcopy(section["experiments"][experiment])}
-    return _canonical(cap_samples(params, config["presets"][config["preset"]]["max_samples"]))
+    return _canonical(apply_caps(params, config["presets"][config["preset"]]["caps"]))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-PAPERS = ("nica", "bassetti", "hayou")
+PAPERS = ("nica", "bassetti", "hayou", "bordelon")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,171 @@
+"""Figures of the hayou document (deeplimits.plotting.hayou, spec hayou §5) drawn from real, tiny samples.
+
+Every experiment is sampled once per module (fixture ``experiments``) with the config's parameters at the smoke
+preset (at most SAMPLES samples per array), shrunk for the heavy experiments (the plot code must read every size
+from ``params``), fitted, and its stats JSON round-tripped as pipeline.fit writes it (non-finite numbers become
+null). Notation: n is a width, L a depth, M a number of samples.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pytest
+import yaml
+from matplotlib.mathtext import MathTextParser
+from matplotlib.text import Text
+
+from deeplimits import io, pipeline
+from deeplimits.papers import hayou as registry
+from deeplimits.papers.hayou import claims, sampling
+from deeplimits.plotting import hayou, style
+from deeplimits.theory import infdepth as th
+
+CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
+SAMPLES = 256
+FIGURES = list(registry.FIGURES)
+DETERMINISTIC = {"fig02"}  #: figures without samples
+#: smaller settings of the heavy experiments (explicit weights, very deep or very wide networks)
+SHRINK: dict[str, dict[str, Any]] = {
+    "limits": {"depth_first": {"depth": 128, "widths": [4, 16, 64]}, "width_first": {"width": 256, "depths": [4, 16]}},
+    "correlation": {"depth": 200, "short_depth": 50, "wide_width": 50},
+    "gradients": {"depth": 32, "runs": [{"width": 4, "samples": 64}, {"width": 32, "samples": 32}]},
+}
+
+
+def experiment_params(exp: str) -> dict[str, Any]:
+    """The config's parameters of ``hayou/<exp>`` at the smoke preset, capped at SAMPLES, shrunk."""
+    config = yaml.safe_load(CONFIG.read_text())
+    config["preset"] = "smoke"
+    config["presets"]["smoke"]["max_samples"] = SAMPLES
+    return {**pipeline.experiment_params(config, "hayou", exp), **copy.deepcopy(SHRINK.get(exp, {}))}
+
+
+class Experiments:
+    """Lazily sampled and fitted experiments, each at most once: ``(arrays, round-tripped stats JSON, params)``."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, tuple[dict, dict, dict]] = {}
+
+    def __call__(self, exp: str) -> tuple[dict, dict, dict]:
+        if exp not in self.cache:
+            params = experiment_params(exp)
+            arrays = getattr(sampling, f"run_{exp}")(params, pipeline.Seeds(1, "hayou", exp),
+                                                      pipeline.Chunks(1024, 256))
+            stats, claim_list = getattr(claims, f"fit_{exp}")(arrays, params)
+            fitted = json.loads(io.to_json({"parameters": params, "stats": stats, "claims": claim_list}))
+            self.cache[exp] = (arrays, fitted, params)
+        return self.cache[exp]
+
+    def figure_inputs(self, fid: str) -> tuple[dict, dict]:
+        """``data`` and ``params`` as pipeline.figure passes them to plot_<fid>."""
+        loaded = {exp: self(exp) for exp in registry.FIGURES[fid].experiments}
+        return {e: (a, f) for e, (a, f, _) in loaded.items()}, {e: p for e, (_, _, p) in loaded.items()}
+
+
+@pytest.fixture(scope="module")
+def experiments() -> Experiments:
+    return Experiments()
+
+
+def draw(fid: str, data: dict, params: dict, parse: bool = True):
+    """Draw plot_<fid> in the house style; ``parse``: parse every text of the figure as matplotlib does when it
+    renders (mathtext errors only show then; a full render of every figure is too slow for this file, the
+    pipeline test renders one). Returns the figure (closed)."""
+    with style.house_style():
+        fig = getattr(hayou, f"plot_{fid}")(data, params)
+        if parse:
+            parser = MathTextParser("path")
+            for text in fig.findobj(Text):
+                s, math_mode = text._preprocess_math(text.get_text())
+                if math_mode:
+                    parser.parse(s, 72, text.get_fontproperties())
+    plt.close(fig)
+    return fig
+
+
+def _texts(fig) -> list[str]:
+    """Every title, axis label, legend text and the suptitle of a figure."""
+    texts = [fig.get_suptitle()]
+    legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
+    texts += [t.get_text() for legend in legends if legend for t in legend.get_texts()]
+    texts += [t for ax in fig.axes for t in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel())]
+    return texts
+
+
+@pytest.mark.parametrize("fid", FIGURES)
+def test_figure(fid: str, experiments: Experiments) -> None:
+    data, params = experiments.figure_inputs(fid)
+    fig = draw(fid, data, params)
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    assert axes
+    for ax in axes:
+        assert ax.get_xlabel() and ax.get_ylabel(), f"{fid}: unlabelled axes {ax.get_title()!r}"
+        assert ax.get_title(), f"{fid}: panel without title"
+        legend = ax.get_legend()
+        assert (legend is not None and len(legend.get_texts()) >= 2) or fig.legends, \
+            f"{fid}: {ax.get_title()!r} has no legend naming its curves"
+    texts = " ".join(_texts(fig))
+    assert "M = " in texts or fid in DETERMINISTIC, f"{fid}: sample counts not shown"
+    assert fig.get_suptitle().startswith(f"hayou/{fid}: {hayou.TITLES[fid]}")
+
+
+def _null_errors(obj: Any) -> Any:
+    """The stats JSON with every standard error and p-value null (what pipeline.fit writes for too few samples)."""
+    if isinstance(obj, dict):
+        return {k: None if k in ("stderr", "p_value") else _null_errors(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_null_errors(v) for v in obj]
+    return obj
+
+
+@pytest.mark.parametrize("fid", FIGURES)
+def test_null_standard_errors(fid: str, experiments: Experiments) -> None:
+    """Markers without error bars where the JSON has null SEs (or p-values), no crash."""
+    data, params = experiments.figure_inputs(fid)
+    data = {e: (a, {**f, "stats": _null_errors(copy.deepcopy(f["stats"]))}) for e, (a, f) in data.items()}
+    assert draw(fid, data, params, parse=False).axes
+
+
+@pytest.mark.parametrize("fid", [f for f in FIGURES if f in registry.LAYER_FIGURE_WIDTHS])
+def test_layer_figures_show_their_width(fid: str, experiments: Experiments) -> None:
+    """fig14-fig21 come from two factories: each function is named after its figure and shows its own width."""
+    function = getattr(hayou, f"plot_{fid}")
+    assert function.__name__ == f"plot_{fid}" and fid in function.__doc__
+    data, params = experiments.figure_inputs(fid)
+    n = registry.LAYER_FIGURE_WIDTHS[fid]
+    assert f"n = {n}" in draw(fid, data, params, parse=False).get_suptitle()
+
+
+@pytest.mark.parametrize("depth", [5, 50])
+def test_exact_finite_depth_law(depth: int) -> None:
+    """The FFT law of log|Y_L| (identity, n = 1) has the quadrature moments of T4; the ReLU law given no collapse
+    has the mean L E[log(1 + zeta/sqrt L) | zeta > -sqrt L]."""
+    x, dens = hayou._log_product_law(depth, depth, False)
+    h = x[1] - x[0]
+    mean = float((x * dens).sum() * h)
+    var = float(((x - mean) ** 2 * dens).sum() * h)
+    exact_mean, exact_var = th.identity_log_ratio_moments(depth)
+    assert mean == pytest.approx(exact_mean, abs=1e-6) and var == pytest.approx(exact_var, abs=1e-5)
+    x, dens = hayou._log_product_law(depth, depth, True)
+    from scipy import integrate, stats
+
+    s = math.sqrt(depth)
+    term = integrate.quad(lambda z: math.log1p(z / s) * stats.norm.pdf(z), -s, math.inf)[0] / stats.norm.sf(-s)
+    assert float((x * dens).sum() * h) == pytest.approx(depth * term, abs=1e-6)
+
+
+def test_pipeline_figure(tmp_path: Path) -> None:
+    """End to end through the pipeline steps: sample -> fit -> figure (files read back from disk)."""
+    params = {**experiment_params("identity_norm"), "depth": 64, "widths": [1, 4]}
+    npz, stats = tmp_path / "identity_norm.npz", tmp_path / "identity_norm.json"
+    pipeline.sample("hayou", "identity_norm", params, 1, pipeline.Chunks(256, 256), npz)
+    pipeline.fit("hayou", "identity_norm", params, npz, stats)
+    outputs = [tmp_path / "aux01.png", tmp_path / "aux01.pdf"]
+    pipeline.figure("hayou", "aux01", {"identity_norm": params}, [str(npz)], [str(stats)], [str(p) for p in outputs])
+    assert all(p.stat().st_size > 1000 for p in outputs)
