@@ -24,9 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from matplotlib.transforms import blended_transform_factory
 
 from deeplimits.papers.bordelon.sampling import curve_key, power_law_batch
@@ -52,10 +54,10 @@ TITLES = {
 ORDER = (0, 1, 2, 4, 9, 5, 6, 8)
 GREY = "0.55"  # reference curves (fig3c: the full-batch alpha = 1 curve)
 GUIDE = {"color": "0.25", "lw": 1.0}  # power-law guide lines
-LAZY_GUIDE, RICH_GUIDE = (0, (5, 2, 1, 2)), (0, (1.5, 1.5))  # tau^-beta, tau^(-2 beta/(1+beta))
+LAZY_GUIDE, RICH_GUIDE = "-.", (0, (4, 1.5, 1, 1.5, 1, 1.5))  # tau^-beta, tau^(-2 beta/(1+beta))
 THICK, THIN = 2.0, 0.9  # test, train
 BAND = 0.18  # alpha of the +-1 SE bands
-LETTERS = "abcdefgh"
+REF = r"\gamma_{\mathrm{ref}}"
 
 T_LABEL = "step $t$"
 TAU_LABEL = r"$\tau=\eta_0 t$"
@@ -155,6 +157,22 @@ def _positive(*arrays: np.ndarray) -> tuple[float, float]:
     return float(values.min()), float(values.max())
 
 
+def _log_ticks(ax: Axes) -> None:
+    """Plain tick labels on the log axes of ``ax`` spanning at most 2.5 decades (at the current limits): 1, 2, 5 x
+    10^k, or 1-8 x 10^k below 1.2 decades; wider axes keep matplotlib's powers of ten."""
+    for name in ("x", "y"):
+        if getattr(ax, f"get_{name}scale")() != "log":
+            continue
+        lo, hi = getattr(ax, f"get_{name}lim")()
+        if not 0 < lo < hi or hi / lo > 10**2.5:
+            continue
+        subs = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0) if hi / lo < 10**1.2 else (1.0, 2.0, 5.0)
+        axis = getattr(ax, f"{name}axis")
+        axis.set_major_locator(LogLocator(subs=subs))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_minor_formatter(NullFormatter())
+
+
 def _log_ylim(ax: Axes, lo: float, hi: float, bottom: float = 0.05, top: float = 0.08) -> None:
     """Log y limits around [lo, hi] leaving the fractions ``bottom`` and ``top`` of the height free."""
     span = math.log10(max(hi / lo, 1.5))
@@ -211,12 +229,20 @@ def loss_panel(ax: Axes, curves: dict[str, Any], series: Sequence[Series], title
                 ax.plot(xt[keep_t], y[keep_t], color=s.color, lw=max(lw - 0.4, 0.8), ls="--")
                 values += y[keep_t].tolist()
     ax.set_yscale("log")
+    shown = np.array(values, dtype=float)
+    if not np.any(np.isfinite(shown) & (shown > 0)):  # nothing to draw (every run diverged): fixed log limits
+        ax.set_ylim(*_positive())
+        ts = np.concatenate([_time(curves[s.name]["t"], eta0) for s in series if s.name in curves] or [[1.0]])
+        ts = ts[np.isfinite(ts) & (ts > 0)]
+        if ts.size and ts.max() > ts.min():
+            ax.set_xlim(0 if eta0 is None else ts.min(), ts.max())
     if eta0 is None:
         ax.set_xlabel(T_LABEL)
         ax.set_xlim(left=0)
     else:
-        log_axis(ax, "xy")
+        ax.set_xscale("log")
         ax.set_xlabel(TAU_LABEL)
+    _log_ticks(ax)
     ax.set_ylabel(ylabel or (LOSS_LABEL if len(which) > 1 else TEST_LABEL))
     ax.set_title(title)
     if legend:
@@ -238,11 +264,15 @@ def sweep_panel(ax: Axes, sweeps: dict[str, Any], series: Sequence[Series], titl
     per curve holding the simulated optimum (triangle, +-1 bootstrap SE in log10 eta) and the DMFT optimum (bar)."""
     present = [s for s in series if s.name in sweeps]
     n = len(present)
-    top_strip = 0.035 * n + 0.03
-    bottom_strip = 0.05 * n + 0.04
+    ncols = 3
+    n_div = sum(bool(np.any(sweeps[s.name]["diverged"])) for s in present)
+    div_strip = 0.03 * n_div + 0.02 if n_div else 0.0
+    legend_strip = 0.065 * -(-n // ncols) + 0.04
+    bottom_strip = 0.05 * n + 0.05
     along = blended_transform_factory(ax.transData, ax.transAxes)
     values: list[float] = []
     etas_all: list[float] = []
+    div_row = 0
     for i, s in enumerate(present):
         c = sweeps[s.name]
         etas, mean, se = _floats(c["etas"]), _floats(c["mean"]), _floats(c["se"])
@@ -254,9 +284,10 @@ def sweep_panel(ax: Axes, sweeps: dict[str, Any], series: Sequence[Series], titl
         if theory.size:
             ax.plot(theory_etas, theory, color=s.color, lw=1.3, ls="--")
         if diverged.any():
-            ax.plot(_dodge(etas[diverged], i, n), np.full(int(diverged.sum()), 1 - 0.02 - 0.035 * i), "o",
+            ax.plot(etas[diverged], np.full(int(diverged.sum()), 1 - 0.02 - 0.03 * div_row), "o",
                     color=s.color, mfc="white", ms=4.5, transform=along, zorder=4)
-        row = 0.03 + 0.05 * i
+            div_row += 1
+        row = 0.04 + 0.05 * i
         sim = c.get("log10_eta_opt") or {}
         opt, opt_se = _value(sim.get("value")), _value(sim.get("stderr"))
         if np.isfinite(opt):
@@ -272,17 +303,18 @@ def sweep_panel(ax: Axes, sweeps: dict[str, Any], series: Sequence[Series], titl
         etas_all += etas.tolist()
     ax.set_xscale("log")
     ax.set_yscale("log")
-    log_axis(ax, "x")
     if etas_all:
         lo_eta, hi_eta = min(etas_all), max(etas_all)
         pad = (hi_eta / lo_eta) ** 0.04 if hi_eta > lo_eta else 1.5
         ax.set_xlim(lo_eta / pad, hi_eta * pad)
     lo, hi = _positive(np.array(values))
-    _log_ylim(ax, lo, hi, bottom=bottom_strip, top=top_strip)
+    _log_ylim(ax, lo, hi, bottom=bottom_strip, top=div_strip + legend_strip)
+    _log_ticks(ax)
     at = "" if horizon is None else f" at t = {horizon}"
     ax.set(xlabel=ETA_LABEL, ylabel="final test loss $\\mathcal{L}$" + at)
     ax.set_title(title)
-    ax.legend(fontsize=SMALL, loc="upper left", bbox_to_anchor=(0.0, 1 - top_strip), handlelength=1.2)
+    ax.legend(fontsize=SMALL, loc="upper center", bbox_to_anchor=(0.5, 1 - div_strip), ncols=ncols, handlelength=1.2,
+              columnspacing=1.0, borderaxespad=0.2)
 
 
 # ------------------------------------------------------------------------------------------------ fig1
@@ -299,8 +331,7 @@ def plot_fig1(data: Data, params: Params) -> Figure:
     widths = _series([curve_key(nu=nu) for nu in nus], [f"ν = {_fmt(nu)}" for nu in nus])
     loss_panel(axes[0, 0], s, widths, "(a) μP, widths ν")
     ntk = _series([curve_key(nu=nu, parameterisation="ntk") for nu in nus], [f"ν = {_fmt(nu)}" for nu in nus])
-    loss_panel(axes[0, 1], s, ntk, rf"(b) NTK ($\gamma_0=\gamma_{{ref}}/\sqrt{{\nu}}$, $\gamma_{{ref}}$ = "
-               f"{p['gamma_ref']:g}), widths ν")
+    loss_panel(axes[0, 1], s, ntk, rf"(b) NTK ($\gamma_0={REF}/\sqrt{{\nu}}$, ${REF}$ = {p['gamma_ref']:g}), widths ν")
     depths = _series([curve_key(L=L) for L in p["depths"]], [f"L = {L}" for L in p["depths"]])
     loss_panel(axes[0, 2], s, depths, f"(c) μP, depths L (ν = {p['nu']:g})")
     _style_key(fig, _loss_keys())
@@ -314,9 +345,9 @@ def _transfer(data: Data, params: Params, fid: str, exp: str, setup: str) -> Fig
     """NTK (a) and μP (b) sweeps over eta0, one curve per width (fig2, fig7)."""
     _, s, p = unpack(data, params, exp)
     nus = [float(nu) for nu in p["nus"]]
-    fig, axes = style.figure(2, 1, width=5.0, height=4.4)
-    for ax, par, title in zip(axes[0], ("ntk", "mup"), (r"(a) NTK: $\gamma_0=\gamma_{ref}/\sqrt{\nu}$",
-                                                         r"(b) μP: $\gamma_0=\gamma_{ref}$ at every width"),
+    fig, axes = style.figure(2, 1, width=5.0, height=4.8)
+    for ax, par, title in zip(axes[0], ("ntk", "mup"), (r"(a) NTK: $\gamma_0=\gamma_{\mathrm{ref}}/\sqrt{\nu}$",
+                                                         r"(b) μP: $\gamma_0=\gamma_{\mathrm{ref}}$ at every width"),
                               strict=True):
         series = _series([curve_key(nu=nu, parameterisation=par) for nu in nus], [f"ν = {_fmt(nu)}" for nu in nus])
         sweep_panel(ax, s, series, title, horizon=p["steps"] - 1)
@@ -352,32 +383,45 @@ def _alpha_panel(ax: Axes, curves: dict[str, Any], by_alpha: dict[str, Any], alp
     """fig3b: final test, min_t test and final train loss against alpha: simulation markers +-1 SE, DMFT lines."""
     names = [curve_key(alpha=float(a)) for a in alphas]
     x = np.array([float(a) for a in alphas])
-    quantities = (("test", "final test loss $\\mathcal{L}(T)$"), ("min_test", r"$\min_t\,\mathcal{L}(t)$"),
+    quantities = (("test", r"final test loss $\mathcal{L}(T)$"), ("min_test", r"$\mathrm{min}_t\,\mathcal{L}(t)$"),
                   ("train", r"final train loss $\hat{\mathcal{L}}(T)$"))
     colour = _palette([q for q, _ in quantities], (0, 4, 2))
-    values: list[float] = []
-    for i, (q, label) in enumerate(quantities):
+    sim, theory = {}, {}
+    for q, _ in quantities:
         est = [by_alpha.get(n, {}).get(q, {"value": None, "stderr": None}) for n in names]
-        v = np.array([_value(e["value"]) for e in est])
-        se = np.array([_value(e["stderr"]) for e in est])
-        ax.errorbar(x + 0.02 * (i - 1), v, yerr=np.nan_to_num(se), fmt="o", color=colour[q], ms=4, capsize=2,
-                    lw=1, label=label, zorder=3)
+        sim[q] = (np.array([_value(e["value"]) for e in est]), np.array([_value(e["stderr"]) for e in est]))
         dmft = []
         for n in names:
-            c = (curves.get(n) or {}).get("dmft") or {}
-            y = _floats(c.get("train" if q == "train" else "test"))
-            dmft.append(math.nan if not y.size else (np.nanmin(y) if q == "min_test" else y[-1]))
-        ax.plot(x, dmft, color=colour[q], ls="--", lw=1.3)
-        values += v.tolist() + dmft
+            y = _floats(((curves.get(n) or {}).get("dmft") or {}).get("train" if q == "train" else "test"))
+            dmft.append(math.nan if not y.size or not np.isfinite(y).any() else
+                        (np.nanmin(y) if q == "min_test" else y[-1]))
+        theory[q] = np.array(dmft)
+    lo, hi = _positive(*[v for v, _ in sim.values()], *theory.values())
+    floor = max(lo, hi * 1e-5)  # interpolated train losses reach machine precision: drawn on the bottom edge
+    below = False
+    for i, (q, label) in enumerate(quantities):
+        v, se = sim[q]
+        xq = x + 0.03 * (i - 1)
+        shown = v >= floor
+        ax.errorbar(xq[shown], v[shown], yerr=np.nan_to_num(se[shown]), fmt="o", color=colour[q], ms=4, capsize=2,
+                    lw=1, label=label, zorder=3)
+        if (~shown & np.isfinite(v)).any():
+            below = True
+            ax.plot(xq[~shown & np.isfinite(v)], np.zeros(int((~shown & np.isfinite(v)).sum())), "v",
+                    color=colour[q], ms=5, mfc="white", transform=blended_transform_factory(ax.transData, ax.transAxes),
+                    clip_on=False, zorder=4)
+        ax.plot(x, theory[q], color=colour[q], ls="--", lw=1.3)
     if sigma > 0:
         ax.axhline(sigma**2, color=GREY, ls=":", lw=1, label=rf"noise level $\sigma^2$ = {sigma**2:g}")
     ax.axvline(1.0, color=GREY, lw=0.8, ls="-.")
     ax.set_yscale("log")
-    lo, hi = _positive(np.array(values))
-    _log_ylim(ax, lo, hi, top=0.3)
-    ax.set(xlabel=r"$\alpha=P/D$", ylabel=f"loss (T = {horizon})")
+    _log_ylim(ax, floor, hi, bottom=0.0, top=0.35)
+    handles, _ = ax.get_legend_handles_labels()
+    if below:
+        handles.append(key(f"below {floor:.0e} (on the edge)", marker="v", filled=False))
+    ax.legend(handles=handles, fontsize=SMALL, loc="upper center", ncols=2, handlelength=1.4, columnspacing=0.8)
+    ax.set(xlabel=r"$\alpha=P/D$", ylabel=f"loss at t = {horizon}")
     ax.set_title(r"(b) full batch against $\alpha$")
-    ax.legend(fontsize=SMALL, loc="upper right", handlelength=1.4)
 
 
 def plot_fig3(data: Data, params: Params) -> Figure:
@@ -405,7 +449,7 @@ def plot_fig3(data: Data, params: Params) -> Figure:
     _style_key(fig, _loss_keys(), ncols=4)
     _suptitle(fig, "fig3", f"C0 ({_data_text(p)}) with label noise: " + _setup(p, ("nu", "L", "gamma0", "eta0",
                                                                                    "sigma", "steps"))
-              + "; α = 2 in (c, d) is not used (fresh batches)")
+              + "; (a, b) full batch, (c, d) one-pass SGD with fresh batches of α_B D samples")
     return fig
 
 
@@ -434,13 +478,13 @@ def plot_fig5(data: Data, params: Params) -> Figure:
     """bordelon/fig5: final test loss against eta0 for residual nets, (a) constant beta = beta0 over depths L,
     (b) beta = beta0/sqrt(L): simulation markers +-1 SE, DMFT lines, optima strip, diverged points on top."""
     _, s, p = unpack(data, params, "fig5")
-    fig, axes = style.figure(2, 1, width=5.0, height=4.4)
+    fig, axes = style.figure(2, 1, width=5.0, height=4.8)
     for ax, scaled, depths, title in ((axes[0, 0], False, p["const_depths"], f"(a) constant β = {p['beta0']:g}"),
                                       (axes[0, 1], True, p["scaled_depths"], f"(b) β = {p['beta0']:g}/√L")):
         series = _series([curve_key(L=L, depth_scaled=scaled) for L in depths], [f"L = {L}" for L in depths])
         sweep_panel(ax, s, series, title, horizon=p["steps"] - 1)
     _style_key(fig, SWEEP_KEYS, ncols=3)
-    _suptitle(fig, "fig5", f"residual nets, {_data_text(p)}; " + _setup(p, ("alpha", "nu", "gamma0", "sigma",
+    _suptitle(fig, "fig5", f"{_data_text(p)}; " + _setup(p, ("alpha", "nu", "gamma0", "sigma",
                                                                              "steps")))
     return fig
 
@@ -449,7 +493,7 @@ def plot_fig5(data: Data, params: Params) -> Figure:
 def _difficulty_panel(ax: Axes, s: dict[str, Any], p: dict[str, Any]) -> None:
     """fig6c: lazy and rich test loss against tau for each task (simulation +-1 SE, fitted slope in the legend),
     the b = 0 lazy closed form (dotted), the nu = inf DMFT of the rich runs (dashed), and the guide lines
-    tau^-beta and tau^(-2 beta/(1+beta)) over the fit windows."""
+    tau^-beta and tau^(-2 beta/(1+beta)) over the fit windows (their key: DIFFICULTY_KEYS, figure level)."""
     eta0 = p["eta0"]
     lazy_g, rich_g = min(p["gamma0s"]), max(p["gamma0s"])
     names = [(float(task["source_exponent"]), float(g)) for task in p["tasks"] for g in p["gamma0s"]]
@@ -462,8 +506,10 @@ def _difficulty_panel(ax: Axes, s: dict[str, Any], p: dict[str, Any]) -> None:
             continue
         regime = "lazy" if g == lazy_g else "rich"
         slope = c.get("slope") or {}
-        label = (f"β = {beta:g}, γ₀ = {g:g} ({regime}): slope {_num(slope.get('value'))} ± "
-                 f"{_num(slope.get('stderr'), '.1g')}")
+        target = -2 * beta / (1 + beta) if regime == "rich" and beta < 1 else -beta
+        fitted = (f"{_num(slope.get('value'))} ± {_num(slope.get('stderr'), '.1g')}"
+                  if slope.get("value") is not None else "n/a (run too short)")
+        label = f"β = {beta:g}, {regime}: {fitted} ({target:.3g})"
         values += loss_panel(ax, {name: c}, [Series(name, label, colour[beta, g])], "", which=("test",), eta0=eta0,
                              legend=False)
         tau = _time(c["t"], eta0)
@@ -479,23 +525,25 @@ def _difficulty_panel(ax: Axes, s: dict[str, Any], p: dict[str, Any]) -> None:
         # guide line through the seed mean at the start of the fit window, shifted down by 2
         window = _floats(c.get("window_tau"))
         mean = _floats(c["test"]["mean"])
-        exponent = -2 * beta / (1 + beta) if regime == "rich" and beta < 1 else -beta
         if window.size == 2 and (regime == "lazy" or beta < 1):
             inside = (tau >= window[0]) & (tau <= window[1]) & np.isfinite(mean) & (mean > 0)
             if inside.any():
                 j = int(np.argmax(inside))
-                grid = np.geomspace(window[0], window[1], 50)
-                ax.plot(grid, mean[j] / 2 * (grid / tau[j]) ** exponent, ls=RICH_GUIDE if regime == "rich"
+                grid = np.geomspace(window[0], min(window[1], tau[inside].max()), 50)
+                ax.plot(grid, mean[j] / 2 * (grid / tau[j]) ** target, ls=RICH_GUIDE if regime == "rich"
                         else LAZY_GUIDE, **GUIDE)
-    guides = [key(r"guide $\tau^{-\beta}$ (lazy; fit window)", ls=LAZY_GUIDE, **GUIDE),
-               key(r"guide $\tau^{-2\beta/(1+\beta)}$ (rich, $\beta<1$)", ls=RICH_GUIDE, **GUIDE),
-               key(r"lazy closed form, $b=0$", ls=":", lw=1.4),
-               key(r"rich, $\nu=\infty$ DMFT", ls="--", lw=1.2)]
-    handles, _ = ax.get_legend_handles_labels()
-    ax.legend(handles=handles + guides, fontsize="x-small", loc="lower left", handlelength=2.2)
+    ax.legend(fontsize="x-small", loc="lower left", handlelength=2.0, title="slope on the fit window ± SE (theory)",
+              title_fontsize="x-small")
     lo, hi = _positive(np.array(values))
-    _log_ylim(ax, lo, hi, bottom=0.42, top=0.03)
-    ax.set_title(f"(c) centred output: lazy (γ₀ = {lazy_g:g}) against rich (γ₀ = {rich_g:g})")
+    _log_ylim(ax, lo, hi, bottom=0.36, top=0.03)
+    ax.set_title(f"(c) centred output: lazy γ₀ = {lazy_g:g}, rich γ₀ = {rich_g:g}")
+
+
+#: the key of fig6c's theory lines (figure level)
+DIFFICULTY_KEYS = [key(r"(c) guide $\tau^{-\beta}$ over the fit window", ls=LAZY_GUIDE, **GUIDE),
+                   key(r"(c) guide $\tau^{-2\beta/(1+\beta)}$ (rich, $\beta<1$)", ls=RICH_GUIDE, **GUIDE),
+                   key(r"(c) lazy closed form, $b=0$, simulation D", ls=":", lw=1.4),
+                   key(r"(c) rich: $\nu=\infty$ DMFT", ls="--", lw=1.2)]
 
 
 def plot_fig6(data: Data, params: Params) -> Figure:
@@ -505,7 +553,7 @@ def plot_fig6(data: Data, params: Params) -> Figure:
     _, s_sgd, p_sgd = unpack(data, params, "fig6_sgd")
     _, s_w, p_w = unpack(data, params, "fig6_width")
     _, s_d, p_d = unpack(data, params, "fig6_difficulty")
-    fig, axes = style.figure(3, 1, width=4.6, height=4.3)
+    fig, axes = style.figure(3, 1, width=4.6, height=4.3, gridspec_kw={"width_ratios": [1.0, 1.0, 1.2]})
     names = [curve_key(optimiser="sgd", alpha_B=power_law_batch(p_sgd, b)) for b in p_sgd["batches"]]
     names.append(curve_key(optimiser="population"))
     labels = [f"batch {b}" for b in p_sgd["batches"]] + ["population GD"]
@@ -522,7 +570,7 @@ def plot_fig6(data: Data, params: Params) -> Figure:
         ax.plot(tau[1:], inf[1:], color=style.EXACT, ls="--", lw=1.3, label=r"$\nu=\infty$ DMFT")
     ax.legend(fontsize=SMALL, loc="best", handlelength=1.6)
     _difficulty_panel(axes[0, 2], s_d, p_d)
-    _style_key(fig, _loss_keys(train=False) + [key(r"$\nu=\infty$ DMFT", color=style.EXACT, ls="--")])
+    _style_key(fig, [*_loss_keys(train=False), *DIFFICULTY_KEYS], ncols=3)
     tasks = "; ".join(f"β = {t['source_exponent']:g}: D = {t['dimension']}, ν = {t['nu']:g}, T = {t['steps']}"
                       for t in p_d["tasks"])
     _suptitle(fig, "fig6", f"λ_k = k^-a, a = {p_sgd['spectral_exponent']:g}, λ_k ω_k = k^(-aβ-1), MLP L = "
@@ -547,17 +595,16 @@ def plot_table1(data: Data, params: Params) -> Figure:
     (b) wall time against size (log-log) per method, with the fitted exponents and the T^3, D^2 guides."""
     _, s, p = unpack(data, params, "table1")
     rows = s["rows"]
-    fig, axes = style.figure(2, 1, width=5.2, height=max(4.6, 0.26 * len(rows) + 1.6),
-                             gridspec_kw={"width_ratios": [1.55, 1.0]})
-    ax_t, ax_w = axes[0]
+    table_height = 0.26 * len(rows) + 0.5
+    fig = plt.figure(figsize=(10.0, table_height + 4.4), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[table_height, 3.8])
+    ax_t, ax_w = top.subplots(), bottom.subplots()
     ax_t.axis("off")
     cells = [[r["method"], r["size"], f"{_value(r['wall_s']):.3g}", r["scaling"]] for r in rows]
-    table = ax_t.table(cellText=cells, colLabels=["method", "size", "wall time (s)", "scaling"], loc="center",
-                       cellLoc="left", colLoc="left")
+    table = ax_t.table(cellText=cells, colLabels=["method", "size", "wall time (s)", "scaling"], cellLoc="left",
+                       colLoc="left", colWidths=[0.45, 0.12, 0.13, 0.3], bbox=[0.0, 0.0, 1.0, 1.0])
     table.auto_set_font_size(False)
-    table.set_fontsize(7.5)
-    table.auto_set_column_width(list(range(4)))
-    table.scale(1.0, 1.35)
+    table.set_fontsize(8)
     for (r, _), cell in table.get_celld().items():
         cell.set_linewidth(0.4)
         if r == 0:
@@ -570,7 +617,7 @@ def plot_table1(data: Data, params: Params) -> Figure:
         pts = sorted((_size(r["size"])[1], _value(r["wall_s"])) for r in rows if r["method"] == m)
         unit = _size(next(r["size"] for r in rows if r["method"] == m))[0]
         x, y = np.array([q[0] for q in pts]), np.array([q[1] for q in pts])
-        ax_w.plot(x, y, "o-" if unit == "T" else "s--", color=colour[m], ms=4.5, lw=1.1, label=f"{m} (in {unit})")
+        ax_w.plot(x, y, "o-" if unit == "T" else "s--", color=colour[m], ms=4.5, lw=1.1, label=m)
     exps = ((s.get("dmft_time_exponent"), "DMFT row-wise, MLP", 3, "T"),
             (s.get("simulation_time_exponent"), "simulation, reduced", 2, "D"))
     for exponent, prefix, power, unit in exps:
@@ -578,14 +625,13 @@ def plot_table1(data: Data, params: Params) -> Figure:
         if pts and pts[-1][1] > 0:
             x = np.geomspace(pts[0][0], pts[-1][0], 20) if pts[0][0] < pts[-1][0] else np.array([pts[0][0]] * 2)
             ax_w.plot(x, pts[-1][1] * (x / pts[-1][0]) ** power, color="0.4", ls=":", lw=1.2,
-                      label=f"guide ∝ {unit}^{power}; fitted exponent {_num(exponent)}")
+                      label=f"guide $\\propto {unit}^{power}$; fitted exponent {_num(exponent)}")
     ax_w.set_xscale("log")
     ax_w.set_yscale("log")
-    ax_w.set(xlabel="size: steps T (DMFT) or dimension D (simulation)", ylabel="median wall time (s)")
-    ax_w.set_title("(b) cost against size (fitted: two largest sizes)")
-    ax_w.legend(fontsize="x-small", loc="upper left", handlelength=1.8)
-    lo, hi = _positive(np.array([_value(r["wall_s"]) for r in rows]))
-    _log_ylim(ax_w, lo, hi, top=0.45)
+    ax_w.set(xlabel="size: steps T (DMFT, circles) or dimension D (simulation, squares)",
+             ylabel="median wall time (s)")
+    ax_w.set_title("(b) wall time against size; exponents fitted on the two largest sizes")
+    ax_w.legend(fontsize=SMALL, loc="center left", bbox_to_anchor=(1.02, 0.5), handlelength=2.2)
     _suptitle(fig, "table1", f"C0 (MLP L = {p['L']}, α = {p['alpha']:g}, ν = {p['nu']:g}) unless stated; checks: "
               f"row-wise vs fixed-point DMFT max rel. diff. {_num(s.get('solver_max_rel_diff'), '.1e')}, "
               f"reduced vs brute-force sampler {_num(s.get('sampler_max_rel_diff'), '.1e')} (D = "
@@ -644,7 +690,7 @@ def plot_figA2(data: Data, params: Params) -> Figure:
     ax.plot(grid, 1 + grid / p["gamma0"] ** 2 + p["sigma"] ** 2, color=style.THEORY, lw=1.4,
             label=r"$1+1/(\gamma_0^2\nu_L)+\sigma^2$")
     log_axis(ax, "x")
-    ax.set(xlabel=r"$1/\nu_L$ (last hidden width $N_L=\nu_L D$)", ylabel=r"initial test loss $\mathcal{L}(0)$")
+    ax.set(xlabel=r"$1/\nu_L$ ($\nu_L=\nu_2$: last hidden width $N_L/D$)", ylabel=r"initial test loss $\mathcal{L}(0)$")
     ax.set_title(r"(b) $\mathcal{L}(0)$ depends on $\nu_L$ only")
     ax.legend(fontsize=SMALL, loc="upper left", handlelength=1.4)
     _style_key(fig, _loss_keys(train=False, dmft=False) + [key("formula (spec §3.7)", color=style.THEORY, ls="-")])

@@ -1,0 +1,175 @@
+"""Figures of the bordelon document (deeplimits.plotting.bordelon, spec bordelon §5) drawn from real, tiny runs.
+
+Every experiment is run once per module (fixture ``experiments``) with the config's parameters at the smoke preset
+(D = 48, S = 2 seeds, T <= 30, 5-point learning-rate grids), fitted, and its stats JSON round-tripped as
+pipeline.fit writes it (non-finite numbers become null). Degenerate inputs (null SEs, every grid point diverged,
+no optimum, a diverged DMFT) must draw without errors.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pytest
+import yaml
+from matplotlib.mathtext import MathTextParser
+from matplotlib.table import Table
+from matplotlib.text import Text
+
+from deeplimits import io, pipeline
+from deeplimits.papers import bordelon as registry
+from deeplimits.papers.bordelon import claims, sampling
+from deeplimits.plotting import bordelon, style
+
+CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
+FIGURES = list(registry.FIGURES)
+
+
+def experiment_params(exp: str) -> dict[str, Any]:
+    """The config's parameters of ``bordelon/<exp>`` at the smoke preset."""
+    config = yaml.safe_load(CONFIG.read_text())
+    config["preset"] = "smoke"
+    return pipeline.experiment_params(config, "bordelon", exp)
+
+
+class Experiments:
+    """Lazily run and fitted experiments, each at most once: ``(arrays, round-tripped stats JSON, params)``."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, tuple[dict, dict, dict]] = {}
+
+    def __call__(self, exp: str) -> tuple[dict, dict, dict]:
+        if exp not in self.cache:
+            params = experiment_params(exp)
+            arrays = getattr(sampling, f"run_{exp}")(params, pipeline.Seeds(1, "bordelon", exp),
+                                                      pipeline.Chunks(1024, 256))
+            stats, claim_list = getattr(claims, f"fit_{exp}")(arrays, params)
+            fitted = json.loads(io.to_json({"parameters": params, "stats": stats, "claims": claim_list}))
+            self.cache[exp] = (arrays, fitted, params)
+        return self.cache[exp]
+
+    def figure_inputs(self, fid: str) -> tuple[dict, dict]:
+        """``data`` and ``params`` as pipeline.figure passes them to plot_<fid>."""
+        loaded = {exp: self(exp) for exp in registry.FIGURES[fid].experiments}
+        return {e: (a, f) for e, (a, f, _) in loaded.items()}, {e: p for e, (_, _, p) in loaded.items()}
+
+
+@pytest.fixture(scope="module")
+def experiments() -> Experiments:
+    return Experiments()
+
+
+def draw(fid: str, data: dict, params: dict, parse: bool = True, render: bool = False):
+    """Draw plot_<fid> in the house style; ``parse``: parse every text of the figure as matplotlib does when it
+    renders (mathtext errors only show then); ``render``: render it at a low resolution (log axes without positive
+    limits only fail then). Returns the figure (closed)."""
+    with style.house_style():
+        fig = getattr(bordelon, f"plot_{fid}")(data, params)
+        if parse:
+            parser = MathTextParser("path")
+            for text in fig.findobj(Text):
+                s, math_mode = text._preprocess_math(text.get_text())
+                if math_mode:
+                    parser.parse(s, 72, text.get_fontproperties())
+        if render:
+            fig.savefig(BytesIO(), format="png", dpi=20)
+    plt.close(fig)
+    return fig
+
+
+def _legend_texts(fig) -> list[str]:
+    legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
+    return [t.get_text() for legend in legends if legend for t in [legend.get_title(), *legend.get_texts()]]
+
+
+@pytest.mark.parametrize("fid", FIGURES)
+def test_figure(fid: str, experiments: Experiments) -> None:
+    data, params = experiments.figure_inputs(fid)
+    fig = draw(fid, data, params)
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    assert axes
+    for ax in axes:
+        assert ax.get_xlabel() and ax.get_ylabel(), f"{fid}: unlabelled axes {ax.get_title()!r}"
+        assert ax.get_title(), f"{fid}: panel without title"
+        legend = ax.get_legend()
+        assert legend is not None and (len(legend.get_texts()) >= 2 or fig.legends), \
+            f"{fid}: {ax.get_title()!r} has no legend naming its curves"
+        assert ax.lines or ax.collections, f"{fid}: {ax.get_title()!r} is empty"
+    assert fig.get_suptitle().startswith(f"bordelon/{fid}: {bordelon.TITLES[fid]}")
+    texts = " ".join(_legend_texts(fig))
+    if fid != "table1":
+        assert "simulation" in texts, f"{fid}: the key does not say which curves are simulated"
+    if fid not in ("table1", "figA2"):
+        assert "DMFT" in texts, f"{fid}: the key does not name the DMFT"
+
+
+def test_figure_contents(experiments: Experiments) -> None:
+    """Figure-specific items: the fitted slopes and guides of fig6c, the table of table1, the optima of fig2."""
+    texts = " ".join(_legend_texts(draw("fig6", *experiments.figure_inputs("fig6"), parse=False)))
+    assert "slope" in texts and "guide" in texts and r"\nu=\infty" in texts
+    data, params = experiments.figure_inputs("table1")
+    fig = draw("table1", data, params, parse=False)
+    tables = fig.findobj(Table)
+    assert len(tables) == 1
+    rows = {r for r, _ in tables[0].get_celld()}
+    assert len(rows) == len(data["table1"][1]["stats"]["rows"]) + 1
+    assert "optimum" in " ".join(_legend_texts(draw("fig2", *experiments.figure_inputs("fig2"), parse=False)))
+
+
+def _null_errors(obj: Any) -> Any:
+    """The stats JSON with every standard error null (what pipeline.fit writes for too few samples)."""
+    if isinstance(obj, dict):
+        return {k: None if k in ("stderr", "p_value") else
+                [None] * len(v) if k == "se" and isinstance(v, list) else _null_errors(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_null_errors(v) for v in obj]
+    return obj
+
+
+def _degenerate(obj: Any, key: str = "") -> Any:
+    """The stats JSON of a failed run: every sweep point diverged, every DMFT value and simulated mean null
+    (diverged), no optimum, no slope, no exponent."""
+    if isinstance(obj, dict):
+        return {k: _degenerate(v, k) for k, v in obj.items()}
+    if isinstance(obj, list):
+        if key == "diverged":
+            return [True] * len(obj)
+        if key in ("dmft", "dmft_nu_inf", "lazy_closed_form", "mean") and all(not isinstance(v, dict) for v in obj):
+            return [None] * len(obj)  # DMFT curves and every simulated mean
+        return [_degenerate(v, key) for v in obj]
+    if key in ("value", "stderr", "dmft_log10_eta_opt", "eta_div", "dmft_time_exponent", "simulation_time_exponent"):
+        return None
+    return obj
+
+
+@pytest.mark.parametrize("fid", FIGURES)
+def test_null_standard_errors(fid: str, experiments: Experiments) -> None:
+    """Markers without error bars and curves without bands where the JSON has null SEs, no crash."""
+    data, params = experiments.figure_inputs(fid)
+    data = {e: (a, {**f, "stats": _null_errors(copy.deepcopy(f["stats"]))}) for e, (a, f) in data.items()}
+    assert draw(fid, data, params, parse=False).axes
+
+
+@pytest.mark.parametrize("fid", FIGURES)
+def test_degenerate_stats(fid: str, experiments: Experiments) -> None:
+    """All grid points diverged, null DMFT values, no optima and no fitted slopes or exponents: still a figure."""
+    data, params = experiments.figure_inputs(fid)
+    data = {e: (a, {**f, "stats": _degenerate(copy.deepcopy(f["stats"]))}) for e, (a, f) in data.items()}
+    fig = draw(fid, data, params, parse=False, render=True)
+    assert fig.get_suptitle().startswith(f"bordelon/{fid}")
+
+
+def test_pipeline_figure(tmp_path: Path) -> None:
+    """End to end through the pipeline steps: sample -> fit -> figure (files read back from disk, PNG and PDF)."""
+    params = experiment_params("figA1")
+    npz, stats = tmp_path / "figA1.npz", tmp_path / "figA1.json"
+    pipeline.sample("bordelon", "figA1", params, 1, pipeline.Chunks(256, 256), npz)
+    pipeline.fit("bordelon", "figA1", params, npz, stats)
+    outputs = [tmp_path / "figA1.png", tmp_path / "figA1.pdf"]
+    pipeline.figure("bordelon", "figA1", {"figA1": params}, [str(npz)], [str(stats)], [str(p) for p in outputs])
+    assert all(p.stat().st_size > 1000 for p in outputs)
