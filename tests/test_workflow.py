@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +24,11 @@ SMOKE = ["--config", "preset=smoke"]
 NICA_FIGURES = ["fig1", "moments", "layerterms", "widths", "resnet", "grad", "universality", "validation"]
 BASSETTI_FIGURES = [f"fig{k}" for k in range(1, 10)]
 HAYOU_FIGURES = [f"fig{k:02d}" for k in range(1, 22)] + ["aux01", "aux02", "aux03"]
+BORDELON_FIGURES = [f"fig{k}" for k in range(1, 8)] + ["table1", "figA1", "figA2"]
 FIGURES = ([f"nica/{f}" for f in NICA_FIGURES] + [f"bassetti/{f}" for f in BASSETTI_FIGURES]
-           + [f"hayou/{f}" for f in HAYOU_FIGURES])
+           + [f"hayou/{f}" for f in HAYOU_FIGURES] + [f"bordelon/{f}" for f in BORDELON_FIGURES])
+BORDELON_EXPERIMENTS = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6_sgd", "fig6_width", "fig6_difficulty", "fig7",
+                        "table1", "figA1", "figA2"]
 HAYOU_EXPERIMENTS = ["gbm", "ou_activation", "ou", "collapse", "quasi_gbm", "limits", "correlation", "gradients",
                      "layers", "identity_norm", "piecewise", "validation"]
 
@@ -51,18 +52,10 @@ def planned(workdir: Path, *args: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    """A scratch copy of the workflow and the package sources, with the smoke preset run to completion."""
-    work = tmp_path_factory.mktemp("workflow")
-    for name in ("Snakefile", "config.yaml"):
-        shutil.copy(ROOT / name, work / name)
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for name in ("workflow", "src", "envs"):
-        shutil.copytree(ROOT / name, work / name, ignore=ignore)
-    start = time.perf_counter()
-    snakemake(work, "--cores", "2", *SMOKE)
-    print(f"smoke preset, whole DAG, --cores 2: {time.perf_counter() - start:.1f} s")
-    return work
+def workdir(smoke_run) -> Path:
+    """A scratch copy of the workflow and the package sources, with the smoke preset run to completion (the
+    session's run, tests/conftest.py)."""
+    return smoke_run.workdir
 
 
 def test_smoke_produces_every_figure_and_the_audit(workdir):
@@ -74,7 +67,7 @@ def test_smoke_produces_every_figure_and_the_audit(workdir):
     assert {r["figure"] for r in records} == set(FIGURES)
     assert all(r["observed"] in audit.VERDICTS and r["tag"] in audit.TAGS for r in records)
     assert audit.unexpected(records) == [], [r["claim"] for r in audit.unexpected(records)]
-    for paper in ("nica", "bassetti", "hayou"):
+    for paper in ("nica", "bassetti", "hayou", "bordelon"):
         assert "Unexpected verdicts: 0" in (workdir / f"results/audit/{paper}.md").read_text()
     _, meta = io.read_npz(workdir / "results/samples/nica/fig1.npz")
     assert meta["parameters"]["samples"] == 256 and meta["seed"] == 20261122 and "wall_time_s" in meta
@@ -132,6 +125,13 @@ def test_sampler_code_change_resamples_its_experiments_only(workdir):
     outs = _edit_and_plan(workdir, "src/deeplimits/samplers/infdepth.py")
     assert {o for o in outs if o.startswith("results/samples/")} == {
         f"results/samples/hayou/{e}.npz" for e in HAYOU_EXPERIMENTS}
+    outs = _edit_and_plan(workdir, "src/deeplimits/theory/dmft.py")  # theory: refit, never resample
+    assert not any(o.startswith("results/samples/") for o in outs)
+    assert {o for o in outs if o.startswith("results/stats/")} == {
+        f"results/stats/bordelon/{e}.json" for e in BORDELON_EXPERIMENTS}
+    outs = _edit_and_plan(workdir, "src/deeplimits/samplers/training.py")
+    assert {o for o in outs if o.startswith("results/samples/")} == {
+        f"results/samples/bordelon/{e}.npz" for e in BORDELON_EXPERIMENTS}
 
 
 def test_bad_config_stops_before_any_job(workdir):
@@ -145,7 +145,8 @@ def test_bad_config_stops_before_any_job(workdir):
 
 def test_arrays_do_not_depend_on_cores_or_chunk_size(workdir):
     targets = [f"results/samples/nica/{e}.npz" for e in ("fig1", "resnet", "grad")] + [
-        f"results/samples/hayou/{e}.npz" for e in ("quasi_gbm", "correlation", "gradients", "validation")]
+        f"results/samples/hayou/{e}.npz" for e in ("quasi_gbm", "correlation", "gradients", "validation")] + [
+        f"results/samples/bordelon/{e}.npz" for e in ("fig1", "fig5", "fig6_sgd")]
     before = {t: io.read_npz(workdir / t)[0] for t in targets}
     snakemake(workdir, "--cores", "1", "--config", "preset=smoke", "chunk_size=256", "brute_chunk_size=512",
               "--", *targets)

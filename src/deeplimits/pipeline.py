@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from deeplimits import audit as audit_mod
 from deeplimits import io, papers
 from deeplimits.rng import setting_seed
 
@@ -137,6 +136,8 @@ def _records(stats: Sequence[str]) -> list[dict[str, Any]]:
 
 def write_audit(records: list[dict[str, Any]], title: str, json_out: str | Path, md_out: str | Path) -> None:
     """Write the audit records (in registry order) as JSON and as a Markdown table."""
+    from deeplimits import audit as audit_mod  # scipy.stats: imported only by the jobs that need it
+
     io.write_json(json_out, records)
     io.write_text(md_out, audit_mod.markdown(records, title))
 

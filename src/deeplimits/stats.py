@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats as sps
 
 #: two-sided p-value of a 5 sigma Gaussian deviation; distributional claims hold when p >= this.
 P_FIVE_SIGMA = 5.7e-7
@@ -117,6 +116,8 @@ def ks_critical(n_eff: float, p: float = P_FIVE_SIGMA) -> float:
 
 def ks_one_sample(x: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray]) -> KSResult:
     """One-sample KS test of the finite x against a continuous CDF."""
+    from scipy import stats as sps  # lazy: sample jobs never pay for scipy.stats
+
     x = _finite(x)
     res = sps.kstest(x, cdf)
     return KSResult(float(res.statistic), float(res.pvalue), float(x.size))
@@ -133,6 +134,8 @@ def tabulated_cdf(cdf: Callable[[np.ndarray], np.ndarray], lo: float, hi: float,
 
 def ks_two_sample(x: np.ndarray, y: np.ndarray) -> KSResult:
     """Two-sample KS test of the finite values; N_eff = n m / (n + m)."""
+    from scipy import stats as sps  # lazy: sample jobs never pay for scipy.stats
+
     x, y = _finite(x), _finite(y)
     res = sps.ks_2samp(x, y)
     return KSResult(float(res.statistic), float(res.pvalue), x.size * y.size / (x.size + y.size))
@@ -157,6 +160,8 @@ def quantile(x: np.ndarray, q: float) -> Estimate:
 
 def binomial_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
     """Clopper-Pearson (exact) confidence interval of a binomial proportion."""
+    from scipy import stats as sps  # lazy: sample jobs never pay for scipy.stats
+
     alpha = 1.0 - level
     lo = 0.0 if successes == 0 else float(sps.beta.ppf(alpha / 2, successes, trials - successes + 1))
     hi = 1.0 if successes == trials else float(sps.beta.ppf(1 - alpha / 2, successes + 1, trials - successes))

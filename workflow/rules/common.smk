@@ -4,6 +4,7 @@ from pathlib import Path
 
 from deeplimits import config as dl_config
 from deeplimits import papers, pipeline
+from deeplimits import resources as dl_resources
 
 dl_config.validate(
     config, dl_config.load_schema(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
@@ -15,7 +16,7 @@ CONFIGURED_PAPERS = [p for p in papers.PAPERS if p in config]
 
 wildcard_constraints:
     paper="|".join(papers.PAPERS),
-    experiment=r"[a-z][a-z0-9_]*",
+    experiment=r"[A-Za-z][A-Za-z0-9_]*",
     figure=r"[A-Za-z][A-Za-z0-9_]*",
 
 
@@ -117,3 +118,36 @@ def paper_stats(wildcards):
     return [
         f"results/stats/{wildcards.paper}/{e}.json" for e in paper_experiments(wildcards.paper)
     ]
+
+
+# Job resources (threads, mem_mb, runtime in minutes) from each experiment's parameters: deeplimits.resources.
+# Under --profile profiles/slurm they become sbatch --cpus-per-task, --mem and --time; `attempt` doubles a
+# retried job's request.
+def sample_mem_mb(wildcards, attempt):
+    return dl_resources.sample_mem_mb(
+        wildcards.paper, wildcards.experiment, experiment_settings(wildcards), attempt
+    )
+
+
+def sample_runtime(wildcards, attempt):
+    return dl_resources.sample_runtime(
+        wildcards.paper, wildcards.experiment, experiment_settings(wildcards), attempt
+    )
+
+
+def fit_mem_mb(wildcards, attempt):
+    return dl_resources.light_mem_mb(
+        wildcards.paper, {wildcards.experiment: experiment_settings(wildcards)}, attempt
+    )
+
+
+def figure_mem_mb(wildcards, attempt):
+    return dl_resources.light_mem_mb(wildcards.paper, figure_settings(wildcards), attempt)
+
+
+def light_runtime(wildcards, attempt):
+    return dl_resources.light_runtime(attempt)
+
+
+def audit_mem_mb(wildcards, attempt):
+    return dl_resources.AUDIT_MEM_MB * attempt

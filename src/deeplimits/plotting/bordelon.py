@@ -600,16 +600,17 @@ def plot_table1(data: Data, params: Params) -> Figure:
     top, bottom = fig.subfigures(2, 1, height_ratios=[table_height, 3.8])
     ax_t, ax_w = top.subplots(), bottom.subplots()
     ax_t.axis("off")
-    cells = [[r["method"], r["size"], f"{_value(r['wall_s']):.3g}", r["scaling"]] for r in rows]
-    table = ax_t.table(cellText=cells, colLabels=["method", "size", "wall time (s)", "scaling"], cellLoc="left",
-                       colLoc="left", colWidths=[0.45, 0.12, 0.13, 0.3], bbox=[0.0, 0.0, 1.0, 1.0])
+    cells = [[r["method"], r["size"], f"{_value(r['wall_s']):.3g}", f"{_value(r.get('peak_MB')):.3g}",
+              r["scaling"]] for r in rows]
+    table = ax_t.table(cellText=cells, colLabels=["method", "size", "wall time (s)", "peak MB", "scaling"],
+                       cellLoc="left", colLoc="left", colWidths=[0.4, 0.1, 0.12, 0.1, 0.28], bbox=[0.0, 0.0, 1.0, 1.0])
     table.auto_set_font_size(False)
     table.set_fontsize(8)
     for (r, _), cell in table.get_celld().items():
         cell.set_linewidth(0.4)
         if r == 0:
             cell.set_text_props(weight="bold")
-    ax_t.set_title(f"(a) median wall time of {p['repeats']} runs")
+    ax_t.set_title(f"(a) median wall time of {p['repeats']} runs; peak memory (tracemalloc) of one")
 
     methods = list(dict.fromkeys(r["method"] for r in rows))
     colour = _palette(methods, ORDER)

@@ -20,7 +20,6 @@ from math import comb
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import integrate
 from scipy.special import betaln, dawsn, erfi, log_ndtr, ndtr
 
 _SQRT_PI = float(np.sqrt(np.pi))
@@ -70,6 +69,7 @@ def _log_abs_shift_moment(depth: int, power: int) -> float:
     ``u ~ N(1, 1/L)``; the (integrable) log singularity at ``u = 0`` is put at an endpoint of the pieces
     (-inf, -1), (-1, 0), (0, 1), (1, inf).
     """
+    from scipy import integrate  # lazy: sample jobs do not need it
     s = float(np.sqrt(depth))
 
     def integrand(u: float) -> float:
@@ -302,6 +302,7 @@ def _mean_rho2_given_active(k: int, n: int, alpha: float) -> float:
 
     Quadrature with the algebraic Beta weight ``B^{k/2-1} (1-B)^{(n-k)/2-1}`` handled exactly (QAWS).
     """
+    from scipy import integrate  # lazy: sample jobs do not need it
     a2 = alpha * alpha
     if k == 0:
         return a2
@@ -409,6 +410,7 @@ def relu_correlation_path(c0: ArrayLike, t: ArrayLike = 1.0) -> NDArray[np.float
     ``solve_ivp`` (DOP853, rtol 1e-12, atol 1e-14) on the vector of starting values; ``t >= 0`` any shape.
     Returns an array of shape ``np.shape(c0) + np.shape(t)``.
     """
+    from scipy import integrate  # lazy: sample jobs do not need it
     c0 = _as_float(c0)
     t = _as_float(t)
     t_flat = t.ravel()

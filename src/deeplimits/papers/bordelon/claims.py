@@ -26,6 +26,7 @@ from deeplimits.papers.bordelon.sampling import (
     fig3_variations,
     fig4_variations,
     fig7_gamma_ref,
+    peak_bytes,
     power_law_batch,
 )
 from deeplimits.theory import dmft
@@ -687,33 +688,45 @@ def scaling_exponent(sizes: list[int], walls: list[float]) -> float:
     return math.log(w1 / w0) / math.log(s1 / s0)
 
 
+def table_markdown(rows: list[dict[str, Any]]) -> str:
+    """table1 as a Markdown table."""
+    lines = ["| method | size | median wall time (s) | peak memory (MB) | scaling |", "|---|---|---|---|---|"]
+    lines += [f"| {r['method']} | {r['size']} | {r['wall_s']:.3g} | {r['peak_MB']:.3g} | {r['scaling']} |"
+              for r in rows]
+    return "\n".join(lines) + "\n"
+
+
 def fit_table1(a: Arrays, p: dict[str, Any]) -> Result:
     """table1: wall times of the DMFT solvers (timed here) and of the simulations (timed in the sample step), the
     scaling exponents, and the cross-checks: both DMFT solvers agree, reduced and brute-force samplers agree."""
     reps = p["repeats"]
     rows = []
-    rowwise = [_timed(lambda T=T: dmft.solve_rowwise(dmft_config(p, steps=T)), reps) for T in p["dmft_steps"]]
-    rows += [{"method": "DMFT row-wise, MLP L = 2", "size": f"T = {T}", "wall_s": w, "scaling": "O((L+K) T^3)"}
-             for T, w in zip(p["dmft_steps"], rowwise, strict=True)]
+
+    def measure(method: str, size: str, scaling: str, run) -> float:
+        wall = _timed(run, reps)
+        rows.append({"method": method, "size": size, "wall_s": wall, "peak_MB": peak_bytes(run) / 1e6,
+                     "scaling": scaling})
+        return wall
+
+    rowwise = [measure("DMFT row-wise, MLP L = 2", f"T = {T}", "O((L+K) T^3)",
+                       functools.partial(dmft.solve_rowwise, dmft_config(p, steps=T))) for T in p["dmft_steps"]]
     for L in p["residual_dmft_depths"]:
-        setting = {**p, "architecture": "residual", "L": L}
-        w = _timed(lambda s=setting: dmft.solve_rowwise(dmft_config(s)), reps)
-        rows.append({"method": f"DMFT row-wise, residual L = {L}", "size": f"T = {p['steps']}", "wall_s": w,
-                     "scaling": "O(L^2 T^3)"})
-    power = {**p, "data": "power_law", "optimiser": "population", "spectral_exponent": 2.0, "source_exponent": 0.5,
-             "dimension": 500}
-    w = _timed(lambda: dmft.solve_rowwise(dmft_config(power, steps=p["classes_steps"])), reps)
-    rows.append({"method": f"DMFT row-wise, K = {dmft_config(power).K} classes", "size": f"T = {p['classes_steps']}",
-                 "wall_s": w, "scaling": "O((L+K) T^3)"})
-    fixed = [_timed(lambda T=T: dmft.solve_fixed_point(dmft_config(p, steps=T)), 1) for T in p["fixed_point_steps"]]
-    rows += [{"method": "DMFT fixed point + window growth, MLP L = 2", "size": f"T = {T}", "wall_s": w,
-              "scaling": "iterations x O(L T^3)"} for T, w in zip(p["fixed_point_steps"], fixed, strict=True)]
+        measure(f"DMFT row-wise, residual L = {L}", f"T = {p['steps']}", "O(L^2 T^3)",
+                functools.partial(dmft.solve_rowwise, dmft_config({**p, "architecture": "residual", "L": L})))
+    power = dmft_config({**p, "data": "power_law", "optimiser": "population", "spectral_exponent": 2.0,
+                         "source_exponent": 0.5, "dimension": 500}, steps=p["classes_steps"])
+    measure(f"DMFT row-wise, K = {power.K} classes", f"T = {p['classes_steps']}", "O((L+K) T^3)",
+            functools.partial(dmft.solve_rowwise, power))
+    for T in p["fixed_point_steps"]:
+        measure("DMFT fixed point + window growth, MLP L = 2", f"T = {T}", "iterations x O(L T^3)",
+                functools.partial(dmft.solve_fixed_point, dmft_config(p, steps=T)))
     for key, label, scaling in (("reduced", "simulation, reduced (1 seed, C0)", "O(T (PD + ND + L N^2))"),
                                 ("brute", "simulation, brute force (1 seed, C0)", "O(T P (ND + L N^2))"),
                                 ("residual", f"simulation, residual L = {p['residual_depth']}",
                                  "O(T (PD + ND + L N^2))")):
-        rows += [{"method": label, "size": f"D = {int(d)}", "wall_s": float(w), "scaling": scaling}
-                 for d, w in zip(a[f"{key}/dimension"], a[f"{key}/wall_s"], strict=True)]
+        rows += [{"method": label, "size": f"D = {int(d)}", "wall_s": float(w), "peak_MB": float(m) / 1e6,
+                  "scaling": scaling}
+                 for d, w, m in zip(a[f"{key}/dimension"], a[f"{key}/wall_s"], a[f"{key}/peak_bytes"], strict=True)]
     check = {**p, "steps": min(p["steps"], 60)}
     row, fp = dmft.solve_rowwise(dmft_config(check)), dmft.solve_fixed_point(dmft_config(check))
     solver_gap = float(np.max(np.abs(row.test_loss - fp.test_loss) / np.abs(row.test_loss)))
@@ -722,7 +735,7 @@ def fit_table1(a: Arrays, p: dict[str, Any]) -> Result:
     t_exp = scaling_exponent(p["dmft_steps"], rowwise)
     d_exp = scaling_exponent(list(a["reduced/dimension"]), list(a["reduced/wall_s"]))
     out = {"rows": rows, "dmft_time_exponent": t_exp, "simulation_time_exponent": d_exp,
-           "solver_max_rel_diff": solver_gap, "sampler_max_rel_diff": sampler_gap}
+           "solver_max_rel_diff": solver_gap, "sampler_max_rel_diff": sampler_gap, "markdown": table_markdown(rows)}
     claims = [
         audit.composite("bordelon/table1/dmft_exponent", "row-wise DMFT time grows like T^3 (exponent in [2.3, 3.5])",
                         "derived", "log time ratio / log T ratio, two largest T", t_exp,

@@ -10,8 +10,10 @@ Keys: ``"<curve>/test"`` and ``"<curve>/train"`` (replicates, recorded steps), `
 
 from __future__ import annotations
 
+import functools
 import math
 import time
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -185,6 +187,16 @@ def run_figA2(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
 
 
 # ----------------------------------------------------------------------------------------------- table1
+def peak_bytes(run: Callable[[], Any]) -> int:
+    """Peak memory allocated by Python and NumPy during one call (tracemalloc; a separate, untimed run)."""
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def median_wall_time(run: Callable[[], Any], repeats: int) -> float:
     """Median wall time of ``repeats`` calls [choice: spec table1]."""
     walls = []
@@ -196,20 +208,24 @@ def median_wall_time(run: Callable[[], Any], repeats: int) -> float:
 
 
 def run_table1(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
-    """table1: measured wall times of the simulations (reduced per D, brute force per D, residual). These arrays
-    are timings, the one output that is not reproducible bit for bit; the DMFT rows are timed in the fit."""
+    """table1: measured wall times (median of ``repeats``) and peak memory of the simulations (reduced per D, brute
+    force per D, residual). These arrays are timings, the one output that is not reproducible bit for bit; the
+    DMFT rows are measured in the fit."""
     out: Arrays = {}
     reps = p["repeats"]
     for key, sizes, changes, method in (("reduced", p["reduced_dimensions"], {}, "reduced"),
                                         ("brute", p["brute_dimensions"], {}, "brute"),
                                         ("residual", [p["residual_dimension"]],
                                          {"architecture": "residual", "L": p["residual_depth"]}, "reduced")):
-        walls = []
+        walls, peaks = [], []
         seed = seeds(key)
         for D in sizes:
             config = training_config({**p, **changes, "dimension": D})
-            walls.append(median_wall_time(lambda c=config, m=method, s=seed: simulate(c, s, 1, method=m), reps))
-        out |= {f"{key}/dimension": np.array(sizes), f"{key}/wall_s": np.array(walls)}
+            run = functools.partial(simulate, config, seed, 1, method=method)
+            walls.append(median_wall_time(run, reps))
+            peaks.append(peak_bytes(run))
+        out |= {f"{key}/dimension": np.array(sizes), f"{key}/wall_s": np.array(walls),
+                f"{key}/peak_bytes": np.array(peaks)}
     check = training_config({**p, "dimension": p["check_dimension"]})  # same initial weights, both samplers
     for method in ("reduced", "brute"):
         out[f"check/{method}_test"] = simulate(check, seeds("check"), 2, method=method)["test_loss"]
