@@ -8,21 +8,18 @@ preset with at most SAMPLES samples per array, fitted, and its stats JSON round-
 from __future__ import annotations
 
 import copy
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
 import pytest
-import yaml
+from plotting_checks import Experiments, smoke_params
 
-from deeplimits import io, papers, pipeline
+from deeplimits import papers, pipeline
 from deeplimits.papers import bassetti as registry
-from deeplimits.papers.bassetti import claims, sampling
 from deeplimits.plotting import bassetti, style
 
-CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
 SAMPLES = 2000
 FIGURES = list(registry.FIGURES)
 #: the seed claims each suptitle must name (spec §5)
@@ -34,39 +31,13 @@ DISTRIBUTION_PANELS = {"fig1": [0, 1, 2], "fig2": [], "fig3": [0, 1], "fig4": [1
 
 
 def experiment_params(exp: str) -> dict[str, Any]:
-    """The config's parameters of ``bassetti/<exp>`` at the smoke preset, sample counts capped at SAMPLES."""
-    config = yaml.safe_load(CONFIG.read_text())
-    config["preset"] = "smoke"
-    config["presets"]["smoke"]["caps"]["samples"] = SAMPLES
-    return pipeline.experiment_params(config, "bassetti", exp)
-
-
-class Experiments:
-    """Lazily sampled and fitted experiments, each at most once: ``(arrays, round-tripped stats JSON, params)``."""
-
-    def __init__(self) -> None:
-        self.cache: dict[str, tuple[dict, dict, dict]] = {}
-
-    def __call__(self, exp: str) -> tuple[dict, dict, dict]:
-        if exp not in self.cache:
-            params = experiment_params(exp)
-            arrays = getattr(sampling, f"run_{exp}")(params, pipeline.Seeds(1, "bassetti", exp),
-                                                      pipeline.Chunks(1024, 256))
-            stats, claim_list = getattr(claims, f"fit_{exp}")(arrays, params)
-            fitted = json.loads(io.to_json({"parameters": params, "stats": stats, "claims": claim_list}))
-            self.cache[exp] = (arrays, fitted, params)
-        return self.cache[exp]
-
-    def figure_inputs(self, fid: str) -> tuple[dict, dict]:
-        """``data`` and ``params`` as pipeline.figure passes them to plot_<fid>."""
-        exps = registry.FIGURES[fid].experiments
-        loaded = {exp: self(exp) for exp in exps}
-        return {e: (a, f) for e, (a, f, _) in loaded.items()}, {e: p for e, (_, _, p) in loaded.items()}
+    """The config's parameters of ``bassetti/<exp>`` at the smoke preset (see plotting_checks.smoke_params)."""
+    return smoke_params("bassetti", exp, SAMPLES, None)
 
 
 @pytest.fixture(scope="module")
 def experiments() -> Experiments:
-    return Experiments()
+    return Experiments("bassetti", SAMPLES, None)
 
 
 def draw(fid: str, data: dict, params: dict, out: Path | None = None):

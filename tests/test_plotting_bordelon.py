@@ -9,59 +9,32 @@ no optimum, a diverged DMFT) must draw without errors.
 from __future__ import annotations
 
 import copy
-import json
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
 import pytest
-import yaml
 from matplotlib.mathtext import MathTextParser
 from matplotlib.table import Table
 from matplotlib.text import Text
+from plotting_checks import Experiments, smoke_params
 
-from deeplimits import io, pipeline
+from deeplimits import pipeline
 from deeplimits.papers import bordelon as registry
-from deeplimits.papers.bordelon import claims, sampling
 from deeplimits.plotting import bordelon, style
 
-CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
 FIGURES = list(registry.FIGURES)
 
 
 def experiment_params(exp: str) -> dict[str, Any]:
-    """The config's parameters of ``bordelon/<exp>`` at the smoke preset."""
-    config = yaml.safe_load(CONFIG.read_text())
-    config["preset"] = "smoke"
-    return pipeline.experiment_params(config, "bordelon", exp)
-
-
-class Experiments:
-    """Lazily run and fitted experiments, each at most once: ``(arrays, round-tripped stats JSON, params)``."""
-
-    def __init__(self) -> None:
-        self.cache: dict[str, tuple[dict, dict, dict]] = {}
-
-    def __call__(self, exp: str) -> tuple[dict, dict, dict]:
-        if exp not in self.cache:
-            params = experiment_params(exp)
-            arrays = getattr(sampling, f"run_{exp}")(params, pipeline.Seeds(1, "bordelon", exp),
-                                                      pipeline.Chunks(1024, 256))
-            stats, claim_list = getattr(claims, f"fit_{exp}")(arrays, params)
-            fitted = json.loads(io.to_json({"parameters": params, "stats": stats, "claims": claim_list}))
-            self.cache[exp] = (arrays, fitted, params)
-        return self.cache[exp]
-
-    def figure_inputs(self, fid: str) -> tuple[dict, dict]:
-        """``data`` and ``params`` as pipeline.figure passes them to plot_<fid>."""
-        loaded = {exp: self(exp) for exp in registry.FIGURES[fid].experiments}
-        return {e: (a, f) for e, (a, f, _) in loaded.items()}, {e: p for e, (_, _, p) in loaded.items()}
+    """The config's parameters of ``bordelon/<exp>`` at the smoke preset (see plotting_checks.smoke_params)."""
+    return smoke_params("bordelon", exp, None, None)
 
 
 @pytest.fixture(scope="module")
 def experiments() -> Experiments:
-    return Experiments()
+    return Experiments("bordelon", None, None)
 
 
 def draw(fid: str, data: dict, params: dict, parse: bool = True, render: bool = False):

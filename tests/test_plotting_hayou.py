@@ -9,24 +9,21 @@ null). Notation: n is a width, L a depth, M a number of samples.
 from __future__ import annotations
 
 import copy
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
 import pytest
-import yaml
 from matplotlib.mathtext import MathTextParser
 from matplotlib.text import Text
+from plotting_checks import Experiments, smoke_params
 
-from deeplimits import io, pipeline
+from deeplimits import pipeline
 from deeplimits.papers import hayou as registry
-from deeplimits.papers.hayou import claims, sampling
 from deeplimits.plotting import hayou, style
 from deeplimits.theory import infdepth as th
 
-CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
 SAMPLES = 256
 FIGURES = list(registry.FIGURES)
 DETERMINISTIC = {"fig02"}  #: figures without samples
@@ -39,38 +36,13 @@ SHRINK: dict[str, dict[str, Any]] = {
 
 
 def experiment_params(exp: str) -> dict[str, Any]:
-    """The config's parameters of ``hayou/<exp>`` at the smoke preset, capped at SAMPLES, shrunk."""
-    config = yaml.safe_load(CONFIG.read_text())
-    config["preset"] = "smoke"
-    config["presets"]["smoke"]["max_samples"] = SAMPLES
-    return {**pipeline.experiment_params(config, "hayou", exp), **copy.deepcopy(SHRINK.get(exp, {}))}
-
-
-class Experiments:
-    """Lazily sampled and fitted experiments, each at most once: ``(arrays, round-tripped stats JSON, params)``."""
-
-    def __init__(self) -> None:
-        self.cache: dict[str, tuple[dict, dict, dict]] = {}
-
-    def __call__(self, exp: str) -> tuple[dict, dict, dict]:
-        if exp not in self.cache:
-            params = experiment_params(exp)
-            arrays = getattr(sampling, f"run_{exp}")(params, pipeline.Seeds(1, "hayou", exp),
-                                                      pipeline.Chunks(1024, 256))
-            stats, claim_list = getattr(claims, f"fit_{exp}")(arrays, params)
-            fitted = json.loads(io.to_json({"parameters": params, "stats": stats, "claims": claim_list}))
-            self.cache[exp] = (arrays, fitted, params)
-        return self.cache[exp]
-
-    def figure_inputs(self, fid: str) -> tuple[dict, dict]:
-        """``data`` and ``params`` as pipeline.figure passes them to plot_<fid>."""
-        loaded = {exp: self(exp) for exp in registry.FIGURES[fid].experiments}
-        return {e: (a, f) for e, (a, f, _) in loaded.items()}, {e: p for e, (_, _, p) in loaded.items()}
+    """The config's parameters of ``hayou/<exp>`` at the smoke preset (see plotting_checks.smoke_params)."""
+    return smoke_params("hayou", exp, SAMPLES, SHRINK)
 
 
 @pytest.fixture(scope="module")
 def experiments() -> Experiments:
-    return Experiments()
+    return Experiments("hayou", SAMPLES, SHRINK)
 
 
 def draw(fid: str, data: dict, params: dict, parse: bool = True):
