@@ -1,6 +1,7 @@
-"""Samples per second of the exact reductions against the brute-force networks (nica and bassetti samplers).
+"""Samples per second of the exact reductions against the brute-force networks (all four documents).
 
-    python benchmarks/throughput.py            # nica: n = 100, d in {10, 100}; bassetti: N = 30, L = 15
+    python benchmarks/throughput.py            # nica: n = 100, d in {10, 100}; bassetti: N = 30, L = 15;
+                                               # hayou: n = 16, L = 64; bordelon: C0 at D = 200
     python benchmarks/throughput.py --quick    # fewer samples (a rough check)
 
 Each sampler draws the law of the same network (n = 100 hidden width, n_in = n_out = 10, Gaussian
@@ -19,6 +20,7 @@ import time
 import numpy as np
 
 from deeplimits.rng import setting_seed
+from deeplimits.samplers import infdepth, training
 from deeplimits.samplers.brute import brute_network
 from deeplimits.samplers.linear import bartlett_factor, brute_linear, mixture_outputs
 from deeplimits.samplers.mlp import bartlett_tangent, chi2_mlp
@@ -81,6 +83,34 @@ def linear_samplers():
     }
 
 
+def infdepth_samplers():
+    """hayou: ReLU ResNet of width n = 16, depth L = 64, one input (S1 vs S4) and two inputs (S3 vs S4)."""
+    seed = setting_seed(0, "benchmark", "infdepth")
+    net = {"n": 16, "depth": 64, "phi": "relu", "seed": seed}
+    return {
+        "euler_single (S1)": (lambda s: infdepth.euler_single(n_samples=s, chunk_size=4096, **net),
+                              "explicit_network (S4, 1 input)"),
+        "gram_multi (S3, 2 inputs)": (lambda s: infdepth.gram_multi(n_samples=s, chunk_size=4096, **net),
+                                      "explicit_network (S4, 2 inputs)"),
+        "explicit_network (S4, 1 input)": (lambda s: infdepth.explicit_network(
+            inputs=np.ones((1, 1)), n_samples=s, chunk_size=256, **net), None),
+        "explicit_network (S4, 2 inputs)": (lambda s: infdepth.explicit_network(
+            inputs=infdepth.pair_inputs(0.5), n_samples=s, chunk_size=256, **net), None),
+    }
+
+
+def training_samplers():
+    """bordelon: replicate-steps of full-batch GD at C0 (alpha = 2, L = 2, nu = 1) with D = 200, T = 50."""
+    seed = setting_seed(0, "benchmark", "training")
+    config = training.TrainingConfig(D=200, nu=1.0, L=2, alpha=2.0, gamma0=1.0, eta0=0.05, T=51)
+
+    def run(method):
+        return lambda s: training.simulate(config, seed, max(1, s // 50), method=method)
+
+    return {"reduced (rank-one fields)": (run("reduced"), "brute (explicit activations)"),
+            "brute (explicit activations)": (run("brute"), None)}
+
+
 def budget(name: str, d: int, quick: bool) -> int:
     """Sample counts giving roughly a second or more of work per sampler."""
     per_layer = {"chi2_mlp": 2_000_000, "bartlett_tangent(mlp)": 1_000_000, "vector_network(mlp)": 200_000,
@@ -106,14 +136,20 @@ def main() -> None:
         for name, (_, ref) in samplers(d).items():
             ratio = rates[name] / rates[ref] if ref else None
             rows.append({"d": d, "sampler": name, "samples_per_s": rates[name], "speedup_vs_brute": ratio})
-    rates = {name: _rate(fn, budget(name, 10, args.quick)) for name, (fn, _) in linear_samplers().items()}
-    for name, (_, ref) in linear_samplers().items():
-        rows.append({"d": "L=15", "sampler": name, "samples_per_s": rates[name],
-                     "speedup_vs_brute": rates[name] / rates[ref] if ref else None})
-    print(f"{'d':>4}  {'sampler':<22}{'samples/s':>14}{'x brute force':>16}")
+    fixed = {"L=15": (linear_samplers(), lambda name: budget(name, 10, args.quick)),
+             "n=16,L=64": (infdepth_samplers(), lambda name: (2_000 if "explicit" in name else 100_000)
+                           // (8 if args.quick else 1)),
+             "D=200": (training_samplers(), lambda name: (1_000 if "brute" in name else 20_000)
+                       // (4 if args.quick else 1))}
+    for label, (table, size) in fixed.items():
+        rates = {name: _rate(fn, size(name)) for name, (fn, _) in table.items()}
+        for name, (_, ref) in table.items():
+            rows.append({"d": label, "sampler": name, "samples_per_s": rates[name],
+                         "speedup_vs_brute": rates[name] / rates[ref] if ref else None})
+    print(f"{'setting':>10}  {'sampler':<32}{'samples/s':>14}{'x brute force':>16}")
     for r in rows:
         ratio = f"{r['speedup_vs_brute']:.0f}" if r["speedup_vs_brute"] else "-"
-        print(f"{r['d']:>5}  {r['sampler']:<24}{r['samples_per_s']:>14,.0f}{ratio:>16}")
+        print(f"{r['d']:>10}  {r['sampler']:<32}{r['samples_per_s']:>14,.0f}{ratio:>16}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)

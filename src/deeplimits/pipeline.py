@@ -134,17 +134,28 @@ def _records(stats: Sequence[str]) -> list[dict[str, Any]]:
     return [rec for path in stats for rec in io.read_json(path)["claims"]]
 
 
-def write_audit(records: list[dict[str, Any]], title: str, json_out: str | Path, md_out: str | Path) -> None:
-    """Write the audit records (in registry order) as JSON and as a Markdown table."""
+def write_audit(records: list[dict[str, Any]], title: str, json_out: str | Path, md_out: str | Path,
+                appendix: str = "") -> None:
+    """Write the audit records (in registry order) as JSON and as a Markdown table (then ``appendix``)."""
     from deeplimits import audit as audit_mod  # scipy.stats: imported only by the jobs that need it
 
     io.write_json(json_out, records)
-    io.write_text(md_out, audit_mod.markdown(records, title))
+    io.write_text(md_out, audit_mod.markdown(records, title) + appendix)
+
+
+def _tables(stats: Sequence[str]) -> str:
+    """Markdown tables that fits provide (stats key ``markdown``, e.g. bordelon/table1), one section each."""
+    sections = []
+    for path in stats:
+        content = io.read_json(path)
+        if isinstance(content["stats"], dict) and "markdown" in content["stats"]:
+            sections.append(f"\n## Table: {content['paper']}/{content['experiment']}\n\n{content['stats']['markdown']}")
+    return "".join(sections)
 
 
 def audit(paper: str, stats: Sequence[str], json_out: str | Path, md_out: str | Path) -> None:
-    """Audit of one document from its stats files."""
-    write_audit(_records(stats), f"Audit: {paper}", json_out, md_out)
+    """Audit of one document from its stats files; Markdown tables of the fits follow the claims."""
+    write_audit(_records(stats), f"Audit: {paper}", json_out, md_out, _tables(stats))
 
 
 def audit_all(paper_audits: Sequence[str], json_out: str | Path, md_out: str | Path) -> None:
