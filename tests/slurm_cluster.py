@@ -29,7 +29,7 @@ from pathlib import Path
 PROGRAMS = ("slurmctld", "slurmd", "slurmdbd", "sbatch", "srun", "sacct", "sacctmgr", "squeue", "sinfo", "scontrol",
             "scancel", "munged", "mungekey", "mariadbd", "mariadb-install-db", "mariadb")
 #: process names that belong to a cluster like this one (checked after stop)
-DAEMON_NAMES = ("slurmctld", "slurmd", "slurmdbd", "slurmstepd", "munged", "mariadbd")
+DAEMON_NAMES = ("slurmctld", "slurmscriptd", "slurmd", "slurmdbd", "slurmstepd", "munged", "mariadbd")
 CLUSTER = "deeplimits"
 PARTITION = "debug"
 ACCOUNT = "deeplimits"
@@ -65,6 +65,13 @@ def _processes(names=DAEMON_NAMES) -> dict[int, str]:
     return out
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the process that started it dies (Linux prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+
+
 def _node_line() -> str:
     """This machine's real CPU layout and memory (``slurmd -C``), as NodeName=localhost."""
     out = subprocess.run(["slurmd", "-C"], capture_output=True, text=True, timeout=30).stdout
@@ -86,8 +93,9 @@ def node_resources() -> tuple[int, int]:
 class LocalSlurm:
     """The cluster rooted at ``root``. ``start()`` raises :class:`SlurmUnavailable` with the reason."""
 
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike, tied: bool = True):
         self.root = Path(root).resolve()
+        self.tied = tied  # daemons get SIGTERM if this process dies without stop() (e.g. a killed test run)
         self.procs: list[tuple[str, subprocess.Popen]] = []
         self.baseline: dict[int, str] = {}
 
@@ -121,7 +129,7 @@ class LocalSlurm:
 
     def log_tail(self, lines: int = 15) -> str:
         text = ""
-        for log in sorted((self.root / "log").glob("*.log")):
+        for log in sorted((self.root / "log").glob("*")):
             tail = log.read_text(errors="replace").splitlines()[-lines:]
             text += f"\n--- {log.name}\n" + "\n".join(tail)
         return text
@@ -129,8 +137,8 @@ class LocalSlurm:
     # ------------------------------------------------------------------ start
     def _spawn(self, name: str, *cmd: str) -> subprocess.Popen:
         log = (self.root / "log" / f"{name}.out").open("ab")
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=self.env, start_new_session=True)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env,
+                                start_new_session=True, preexec_fn=_die_with_parent if self.tied else None)
         log.close()
         self.procs.append((name, proc))
         (self.root / "run" / f"{name}.pid").write_text(f"{proc.pid}\n")
@@ -220,7 +228,8 @@ class LocalSlurm:
             "SchedulerType=sched/backfill\nMpiDefault=none\nReturnToService=2\nMinJobAge=300\nKillWait=5\n"
             "InactiveLimit=0\nWaitTime=0\n"
             f"AccountingStorageType=accounting_storage/slurmdbd\nAccountingStorageHost=localhost\n"
-            f"AccountingStoragePort={dbd_port}\nAccountingStoragePass={munge_socket}\nJobCompType=jobcomp/none\n"
+            f"AccountingStoragePort={dbd_port}\nAccountingStoragePass={munge_socket}\nAccountingStoreFlags=job_comment\n"
+            "JobCompType=jobcomp/none\n"
             f"{node}\nPartitionName={PARTITION} Nodes=localhost Default=YES MaxTime=INFINITE State=UP\n")
 
         self._spawn("slurmdbd", "slurmdbd", "-D")
@@ -292,7 +301,10 @@ class LocalSlurm:
 
 
 def _stop_by_pidfiles(root: Path) -> None:
-    """`down` from another process: SIGTERM every daemon from its pid file, in reverse start order."""
+    """`down` from another process: cancel the jobs, then SIGTERM every daemon from its pid file, in reverse start
+    order."""
+    env = {**os.environ, "SLURM_CONF": str(root / "etc" / "slurm.conf")}
+    subprocess.run(["scancel", "--full", "--user", "root"], env=env, capture_output=True, timeout=30)
     for name in ("slurmd", "slurmctld", "slurmdbd", "munged", "mariadbd"):
         pidfile = root / "run" / f"{name}.pid"
         if pidfile.exists():
@@ -312,7 +324,7 @@ def main(argv: list[str]) -> int:
     if argv[0] == "down":
         _stop_by_pidfiles(root)
         return 0
-    cluster = LocalSlurm(root)
+    cluster = LocalSlurm(root, tied=False)
     cluster.start()
     for _, proc in cluster.procs:  # keep the daemons when this process exits
         proc.returncode = 0

@@ -7,7 +7,10 @@ rule audit:
         md="results/audit/{paper}.md",
     log:
         "results/logs/audit/{paper}.log",
-    threads: 1
+    threads: dl_resources.THREADS
+    resources:
+        mem_mb=audit_mem_mb,
+        runtime=light_runtime,
     conda:
         "../../envs/deeplimits.yaml"
     script:
@@ -23,7 +26,10 @@ rule audit_all:
         md="results/audit/audit.md",
     log:
         "results/logs/audit/all.log",
-    threads: 1
+    threads: dl_resources.THREADS
+    resources:
+        mem_mb=audit_mem_mb,
+        runtime=light_runtime,
     conda:
         "../../envs/deeplimits.yaml"
     script:

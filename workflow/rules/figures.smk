@@ -18,7 +18,10 @@ rule figure:
         caption=figure_caption,
     log:
         "results/logs/figure/{paper}/{figure}.log",
-    threads: 1
+    threads: dl_resources.THREADS
+    resources:
+        mem_mb=figure_mem_mb,
+        runtime=light_runtime,
     conda:
         "../../envs/deeplimits.yaml"
     script:

@@ -9,7 +9,10 @@ rule fit:
         settings=experiment_settings,
     log:
         "results/logs/fit/{paper}/{experiment}.log",
-    threads: 1
+    threads: dl_resources.THREADS
+    resources:
+        mem_mb=fit_mem_mb,
+        runtime=light_runtime,
     conda:
         "../../envs/deeplimits.yaml"
     script:

@@ -13,7 +13,10 @@ rule sample:
         "results/logs/sample/{paper}/{experiment}.log",
     benchmark:
         "results/benchmarks/sample/{paper}/{experiment}.tsv"
-    threads: 1
+    threads: dl_resources.THREADS
+    resources:
+        mem_mb=sample_mem_mb,
+        runtime=sample_runtime,
     conda:
         "../../envs/deeplimits.yaml"
     script:
