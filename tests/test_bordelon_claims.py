@@ -32,9 +32,9 @@ def _params(experiment: str, **changes) -> dict:
 CASES = {
     "fig1": (dict(dimension=120, replicates=16, steps=40, nus=[1.0, 4.0], depths=[1, 3], times=[10, 30]),
              ["fig1/init_nu=1", "fig1/init_nu=4,parameterisation=ntk", "fig1/agree_nu=1_test_t10",
-              "fig1/agree_L=3_train_t30", "fig1/wider_nu=1_nu=4_t10", "fig1/wider_dmft"]),
+              "fig1/agree_L=3_train_t10", "fig1/wider_nu=1_nu=4_t10", "fig1/wider_dmft"]),
     "figA1": (dict(dimension=120, replicates=16, steps=40, times=[10, 39]),
-              ["figA1/agree_test_t10", "figA1/agree_train_t39", "figA1/fast_class"]),
+              ["figA1/agree_test_t10", "figA1/agree_train_t10", "figA1/fast_class"]),
     "fig4": (dict(dimension=100, replicates=8, steps=40, gamma0s=[0.5, 2.0], beta0s=[1.0], depths=[2, 4],
                   times=[10, 39]),
              ["fig4/init_L=2", "fig4/agree_L=4_test_t39", "fig4/richness_gamma0=0.5_gamma0=2"]),

@@ -28,9 +28,9 @@ yet, :data:`DEFAULT` (the largest measured rates: conservative). Both are clampe
 multiplied by the attempt number, so a job SLURM kills for time or memory is resubmitted (profile ``retries``) with
 twice the request. Fit, figure and audit jobs take seconds: a fixed wall time, and memory for the samples they load.
 
-Threads: :data:`THREADS` (1) for every rule. The samplers are vectorized single-core NumPy and the arrays must be bit-identical
-whatever the executor; more BLAS threads could change the order of floating-point sums. Parallelism comes from
-running experiments as separate jobs.
+Threads: :data:`THREADS` (1) for every rule. The samplers are vectorized single-core NumPy and the arrays must be
+bit-identical whatever the executor; more BLAS threads could change the order of floating-point sums. Parallelism
+comes from running experiments as separate jobs.
 """
 
 from __future__ import annotations
