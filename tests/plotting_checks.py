@@ -1,8 +1,11 @@
-"""Smoke-size experiments for the plotting tests: sampled and fitted once per test module, as the pipeline does.
+"""What the plotting tests of every document share.
 
 ``Experiments(paper, samples, shrink)`` runs the config's parameters of ``<paper>/<exp>`` at the smoke preset
 (sample counts capped at ``samples``, heavy experiments shrunk by ``shrink[exp]``), fits them, and round-trips the
-stats JSON as pipeline.fit writes it (non-finite numbers become null).
+stats JSON as pipeline.fit writes it (non-finite numbers become null); each experiment once per test module.
+``draw`` draws a plot function in the house style (saving, parsing every mathtext, rendering on request);
+``visible_axes``, ``legend_texts`` and ``figure_texts`` read a figure back; ``null_errors`` blanks the standard
+errors of a stats JSON as pipeline.fit does for too few samples.
 """
 
 from __future__ import annotations
@@ -10,12 +13,19 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+from collections.abc import Callable, Iterable
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import yaml
+from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
+from matplotlib.text import Text
 
 from deeplimits import io, pipeline
+from deeplimits.plotting import style
 
 CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
 
@@ -55,3 +65,55 @@ class Experiments:
         """``data`` and ``params`` as pipeline.figure passes them to plot_<fid>."""
         loaded = {exp: self(exp) for exp in self.registry.FIGURES[fid].experiments}
         return {e: (a, f) for e, (a, f, _) in loaded.items()}, {e: p for e, (_, _, p) in loaded.items()}
+
+
+def draw(plot: Callable[[dict, dict], Figure], data: dict, params: dict, out: Path | None = None,
+         parse: bool = False, render: bool = False) -> Figure:
+    """``plot(data, params)`` in the house style, closed afterwards. ``out``: save it there as PNG and PDF (named
+    after the plot function, files checked non-trivial); ``parse``: parse every text as matplotlib does when it
+    draws (catches broken mathtext); ``render``: draw it to a small PNG in memory."""
+    with style.house_style():
+        fig = plot(data, params)
+        name = plot.__name__.removeprefix("plot_")
+        for suffix in ("png", "pdf") if out else ():
+            style.save(fig, out / f"{name}.{suffix}")
+            assert (out / f"{name}.{suffix}").stat().st_size > 1000
+        if parse:
+            parser = MathTextParser("path")
+            for text in fig.findobj(Text):
+                string, math_mode = text._preprocess_math(text.get_text())
+                if math_mode:
+                    parser.parse(string, 72, text.get_fontproperties())
+        if render:
+            fig.savefig(BytesIO(), format="png", dpi=20)
+    plt.close(fig)
+    return fig
+
+
+def visible_axes(fig: Figure) -> list:
+    """The panels a reader sees (hidden spare panels and colour bars without axes left out)."""
+    return [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+
+
+def legend_texts(fig: Figure) -> list[str]:
+    """Titles and entries of every legend of the figure (per panel and figure-wide)."""
+    legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
+    return [t.get_text() for legend in legends if legend for t in [legend.get_title(), *legend.get_texts()]]
+
+
+def figure_texts(fig: Figure) -> list[str]:
+    """The suptitle, every legend text, and the title and axis labels of every panel."""
+    return [fig.get_suptitle(), *legend_texts(fig),
+            *(t for ax in fig.axes for t in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()))]
+
+
+def null_errors(stats: Any, scalars: Iterable[str] = ("stderr", "p_value"), lists: Iterable[str] = ()) -> Any:
+    """The stats JSON with the standard errors null, as pipeline.fit writes them for too few samples: every value
+    under a key in ``scalars``, and every entry of the lists under a key in ``lists``."""
+    scalars, lists = frozenset(scalars), frozenset(lists)
+    if isinstance(stats, dict):
+        return {k: None if k in scalars else [None] * len(v) if k in lists and isinstance(v, list)
+                else null_errors(v, scalars, lists) for k, v in stats.items()}
+    if isinstance(stats, list):
+        return [null_errors(v, scalars, lists) for v in stats]
+    return stats

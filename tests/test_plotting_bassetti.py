@@ -7,18 +7,17 @@ preset with at most SAMPLES samples per array, fitted, and its stats JSON round-
 
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
+import plotting_checks as checks
 import pytest
 from plotting_checks import Experiments, smoke_params
 
-from deeplimits import papers, pipeline
+from deeplimits import pipeline
 from deeplimits.papers import bassetti as registry
-from deeplimits.plotting import bassetti, style
+from deeplimits.plotting import bassetti
 
 SAMPLES = 2000
 FIGURES = list(registry.FIGURES)
@@ -41,25 +40,9 @@ def experiments() -> Experiments:
 
 
 def draw(fid: str, data: dict, params: dict, out: Path | None = None):
-    """Draw plot_<fid> in the house style, save PNG and PDF under ``out`` if given (files checked); return the
-    figure (closed)."""
-    with style.house_style():
-        fig = getattr(bassetti, f"plot_{fid}")(data, params)
-        for suffix in ("png", "pdf") if out else ():
-            style.save(fig, out / f"{fid}.{suffix}")
-            assert (out / f"{fid}.{suffix}").stat().st_size > 1000
-    plt.close(fig)
-    return fig
-
-
-def _texts(fig) -> list[str]:
-    """Every title, axis label, legend text and the suptitle of a figure."""
-    texts = [fig.get_suptitle()]
-    legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
-    texts += [t.get_text() for legend in legends if legend for t in legend.get_texts()]
-    texts += [legend.get_title().get_text() for legend in legends if legend]
-    texts += [t for ax in fig.axes for t in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel())]
-    return texts
+    """plot_<fid> in the house style, every text parsed, saved as PNG and PDF under ``out`` if given (files
+    checked). Returns the figure (closed)."""
+    return checks.draw(getattr(bassetti, f"plot_{fid}"), data, params, out, parse=True)
 
 
 def _shared(ax, what: str) -> bool:
@@ -72,7 +55,7 @@ def _shared(ax, what: str) -> bool:
 def test_figure(fid: str, experiments: Experiments, tmp_path: Path) -> None:
     data, params = experiments.figure_inputs(fid)
     fig = draw(fid, data, params, tmp_path)
-    axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    axes = checks.visible_axes(fig)
     assert axes
     for ax in axes:
         assert _shared(ax, "xlabel") and ax.get_ylabel(), f"{fid}: unlabelled axes {ax.get_title()!r}"
@@ -81,27 +64,17 @@ def test_figure(fid: str, experiments: Experiments, tmp_path: Path) -> None:
     for i in DISTRIBUTION_PANELS[fid]:
         legend = axes[i].get_legend()
         assert legend is not None and len(legend.get_texts()) >= 2, f"{fid}: panel {i} needs a legend"
-    texts = _texts(fig)
+    texts = checks.figure_texts(fig)
     assert any(re.search(r"\bN'? = \d", t) for t in texts), f"{fid}: widths (N, or N' of the surrogate) not shown"
     assert any(re.search(r"\bn = [\d,]+", t) for t in texts), f"{fid}: sample counts not shown"
     assert f"bassetti/{fid}" in fig.get_suptitle() and SEED_CLAIMS[fid] in fig.get_suptitle()
-
-
-def _null_errors(obj: Any) -> Any:
-    """The stats JSON with every standard error null (what pipeline.fit writes for too few samples)."""
-    if isinstance(obj, dict):
-        return {k: (None if k == "stderr" else [None] * len(v) if k in ("r_se", "log_eig_se") else _null_errors(v))
-                for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_null_errors(v) for v in obj]
-    return obj
 
 
 @pytest.mark.parametrize("fid", FIGURES)
 def test_null_standard_errors(fid: str, experiments: Experiments) -> None:
     """Markers without error bars where the JSON has null SEs (or p-values), no crash."""
     data, params = experiments.figure_inputs(fid)
-    data = {e: (a, {**f, "stats": _null_errors(copy.deepcopy(f["stats"])),
+    data = {e: (a, {**f, "stats": checks.null_errors(f["stats"], ("stderr",), ("r_se", "log_eig_se")),
                     "claims": [{**c, "p_value": None} if "p_value" in c else c for c in f["claims"]]})
             for e, (a, f) in data.items()}
     fig = draw(fid, data, params)
@@ -112,14 +85,12 @@ def test_fig7_temperature_from_params(experiments: Experiments) -> None:
     """fig7 labels the likelihood temperature from the parameters (config: T = 0.001, not the spec's 0.01)."""
     data, params = experiments.figure_inputs("fig7")
     params = {"posterior": {**params["posterior"], "T": 0.25}}
-    texts = " ".join(_texts(draw("fig7", data, params)))
+    texts = " ".join(checks.figure_texts(draw("fig7", data, params)))
     assert "T = 0.25" in texts and "T = 0.001" not in texts
 
 
-def test_pipeline_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pipeline_figure(tmp_path: Path) -> None:
     """End to end through the pipeline steps: sample -> fit -> figure (files read back from disk)."""
-    if "bassetti" not in papers.PAPERS:  # not yet in the registry's list of documents
-        monkeypatch.setattr(papers, "PAPERS", (*papers.PAPERS, "bassetti"))
     params = {**experiment_params("d1_convergence"), "samples": 500}
     npz, stats = tmp_path / "d1_convergence.npz", tmp_path / "d1_convergence.json"
     pipeline.sample("bassetti", "d1_convergence", params, 1, pipeline.Chunks(256, 256), npz)

@@ -9,20 +9,17 @@ no optimum, a diverged DMFT) must draw without errors.
 from __future__ import annotations
 
 import copy
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
+import plotting_checks as checks
 import pytest
-from matplotlib.mathtext import MathTextParser
 from matplotlib.table import Table
-from matplotlib.text import Text
 from plotting_checks import Experiments, smoke_params
 
 from deeplimits import pipeline
 from deeplimits.papers import bordelon as registry
-from deeplimits.plotting import bordelon, style
+from deeplimits.plotting import bordelon
 
 FIGURES = list(registry.FIGURES)
 
@@ -38,33 +35,16 @@ def experiments() -> Experiments:
 
 
 def draw(fid: str, data: dict, params: dict, parse: bool = True, render: bool = False):
-    """Draw plot_<fid> in the house style; ``parse``: parse every text of the figure as matplotlib does when it
-    renders (mathtext errors only show then); ``render``: render it at a low resolution (log axes without positive
-    limits only fail then). Returns the figure (closed)."""
-    with style.house_style():
-        fig = getattr(bordelon, f"plot_{fid}")(data, params)
-        if parse:
-            parser = MathTextParser("path")
-            for text in fig.findobj(Text):
-                s, math_mode = text._preprocess_math(text.get_text())
-                if math_mode:
-                    parser.parse(s, 72, text.get_fontproperties())
-        if render:
-            fig.savefig(BytesIO(), format="png", dpi=20)
-    plt.close(fig)
-    return fig
-
-
-def _legend_texts(fig) -> list[str]:
-    legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
-    return [t.get_text() for legend in legends if legend for t in [legend.get_title(), *legend.get_texts()]]
+    """plot_<fid> in the house style, every text parsed as matplotlib does when it renders unless ``parse`` is
+    false; ``render``: also drawn to a PNG in memory. Returns the figure (closed)."""
+    return checks.draw(getattr(bordelon, f"plot_{fid}"), data, params, parse=parse, render=render)
 
 
 @pytest.mark.parametrize("fid", FIGURES)
 def test_figure(fid: str, experiments: Experiments) -> None:
     data, params = experiments.figure_inputs(fid)
     fig = draw(fid, data, params)
-    axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    axes = checks.visible_axes(fig)
     assert axes
     for ax in axes:
         assert ax.get_xlabel() and ax.get_ylabel(), f"{fid}: unlabelled axes {ax.get_title()!r}"
@@ -74,7 +54,7 @@ def test_figure(fid: str, experiments: Experiments) -> None:
             f"{fid}: {ax.get_title()!r} has no legend naming its curves"
         assert ax.lines or ax.collections, f"{fid}: {ax.get_title()!r} is empty"
     assert fig.get_suptitle().startswith(f"bordelon/{fid}: {bordelon.TITLES[fid]}")
-    texts = " ".join(_legend_texts(fig))
+    texts = " ".join(checks.legend_texts(fig))
     if fid != "table1":
         assert "simulation" in texts, f"{fid}: the key does not say which curves are simulated"
     if fid not in ("table1", "figA2"):
@@ -83,7 +63,7 @@ def test_figure(fid: str, experiments: Experiments) -> None:
 
 def test_figure_contents(experiments: Experiments) -> None:
     """Figure-specific items: the fitted slopes and guides of fig6c, the table of table1, the optima of fig2."""
-    texts = " ".join(_legend_texts(draw("fig6", *experiments.figure_inputs("fig6"), parse=False)))
+    texts = " ".join(checks.legend_texts(draw("fig6", *experiments.figure_inputs("fig6"), parse=False)))
     assert "slope" in texts and "guide" in texts and r"\nu=\infty" in texts
     data, params = experiments.figure_inputs("table1")
     fig = draw("table1", data, params, parse=False)
@@ -91,17 +71,7 @@ def test_figure_contents(experiments: Experiments) -> None:
     assert len(tables) == 1
     rows = {r for r, _ in tables[0].get_celld()}
     assert len(rows) == len(data["table1"][1]["stats"]["rows"]) + 1
-    assert "optimum" in " ".join(_legend_texts(draw("fig2", *experiments.figure_inputs("fig2"), parse=False)))
-
-
-def _null_errors(obj: Any) -> Any:
-    """The stats JSON with every standard error null (what pipeline.fit writes for too few samples)."""
-    if isinstance(obj, dict):
-        return {k: None if k in ("stderr", "p_value") else
-                [None] * len(v) if k == "se" and isinstance(v, list) else _null_errors(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_null_errors(v) for v in obj]
-    return obj
+    assert "optimum" in " ".join(checks.legend_texts(draw("fig2", *experiments.figure_inputs("fig2"), parse=False)))
 
 
 def _degenerate(obj: Any, key: str = "") -> Any:
@@ -124,7 +94,7 @@ def _degenerate(obj: Any, key: str = "") -> Any:
 def test_null_standard_errors(fid: str, experiments: Experiments) -> None:
     """Markers without error bars and curves without bands where the JSON has null SEs, no crash."""
     data, params = experiments.figure_inputs(fid)
-    data = {e: (a, {**f, "stats": _null_errors(copy.deepcopy(f["stats"]))}) for e, (a, f) in data.items()}
+    data = {e: (a, {**f, "stats": checks.null_errors(f["stats"], lists=("se",))}) for e, (a, f) in data.items()}
     assert draw(fid, data, params, parse=False).axes
 
 

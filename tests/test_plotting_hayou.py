@@ -8,20 +8,17 @@ null). Notation: n is a width, L a depth, M a number of samples.
 
 from __future__ import annotations
 
-import copy
 import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
+import plotting_checks as checks
 import pytest
-from matplotlib.mathtext import MathTextParser
-from matplotlib.text import Text
 from plotting_checks import Experiments, smoke_params
 
 from deeplimits import pipeline
 from deeplimits.papers import hayou as registry
-from deeplimits.plotting import hayou, style
+from deeplimits.plotting import hayou
 from deeplimits.theory import infdepth as th
 
 SAMPLES = 256
@@ -46,35 +43,16 @@ def experiments() -> Experiments:
 
 
 def draw(fid: str, data: dict, params: dict, parse: bool = True):
-    """Draw plot_<fid> in the house style; ``parse``: parse every text of the figure as matplotlib does when it
-    renders (mathtext errors only show then; a full render of every figure is too slow for this file, the
-    pipeline test renders one). Returns the figure (closed)."""
-    with style.house_style():
-        fig = getattr(hayou, f"plot_{fid}")(data, params)
-        if parse:
-            parser = MathTextParser("path")
-            for text in fig.findobj(Text):
-                s, math_mode = text._preprocess_math(text.get_text())
-                if math_mode:
-                    parser.parse(s, 72, text.get_fontproperties())
-    plt.close(fig)
-    return fig
-
-
-def _texts(fig) -> list[str]:
-    """Every title, axis label, legend text and the suptitle of a figure."""
-    texts = [fig.get_suptitle()]
-    legends = [ax.get_legend() for ax in fig.axes] + list(fig.legends)
-    texts += [t.get_text() for legend in legends if legend for t in legend.get_texts()]
-    texts += [t for ax in fig.axes for t in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel())]
-    return texts
+    """plot_<fid> in the house style, every text parsed as matplotlib does when it renders (a full render of every
+    figure is too slow for this file; the pipeline test renders one). Returns the figure (closed)."""
+    return checks.draw(getattr(hayou, f"plot_{fid}"), data, params, parse=parse)
 
 
 @pytest.mark.parametrize("fid", FIGURES)
 def test_figure(fid: str, experiments: Experiments) -> None:
     data, params = experiments.figure_inputs(fid)
     fig = draw(fid, data, params)
-    axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    axes = checks.visible_axes(fig)
     assert axes
     for ax in axes:
         assert ax.get_xlabel() and ax.get_ylabel(), f"{fid}: unlabelled axes {ax.get_title()!r}"
@@ -82,25 +60,16 @@ def test_figure(fid: str, experiments: Experiments) -> None:
         legend = ax.get_legend()
         assert (legend is not None and len(legend.get_texts()) >= 2) or fig.legends, \
             f"{fid}: {ax.get_title()!r} has no legend naming its curves"
-    texts = " ".join(_texts(fig))
+    texts = " ".join(checks.figure_texts(fig))
     assert "M = " in texts or fid in DETERMINISTIC, f"{fid}: sample counts not shown"
     assert fig.get_suptitle().startswith(f"hayou/{fid}: {hayou.TITLES[fid]}")
-
-
-def _null_errors(obj: Any) -> Any:
-    """The stats JSON with every standard error and p-value null (what pipeline.fit writes for too few samples)."""
-    if isinstance(obj, dict):
-        return {k: None if k in ("stderr", "p_value") else _null_errors(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_null_errors(v) for v in obj]
-    return obj
 
 
 @pytest.mark.parametrize("fid", FIGURES)
 def test_null_standard_errors(fid: str, experiments: Experiments) -> None:
     """Markers without error bars where the JSON has null SEs (or p-values), no crash."""
     data, params = experiments.figure_inputs(fid)
-    data = {e: (a, {**f, "stats": _null_errors(copy.deepcopy(f["stats"]))}) for e, (a, f) in data.items()}
+    data = {e: (a, {**f, "stats": checks.null_errors(f["stats"])}) for e, (a, f) in data.items()}
     assert draw(fid, data, params, parse=False).axes
 
 

@@ -13,13 +13,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
+import plotting_checks as checks
 import pytest
 import yaml
 
 from deeplimits import io, pipeline
 from deeplimits.papers.nica import claims, sampling
-from deeplimits.plotting import nica, style
+from deeplimits.plotting import nica
 
 CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
 SAMPLES = 256
@@ -61,16 +61,9 @@ def cached(exp: str) -> tuple[dict, dict]:
 
 
 def draw(exp: str, data: dict, params: dict, out: Path | None = None) -> list:
-    """Draw ``plot_<exp>`` in the house style (saved as PNG and PDF under ``out`` if given, files checked);
-    return the visible axes."""
-    with style.house_style():
-        fig = getattr(nica, f"plot_{exp}")(data, params)
-        for suffix in ("png", "pdf") if out else ():
-            style.save(fig, out / f"{exp}.{suffix}")
-            assert (out / f"{exp}.{suffix}").stat().st_size > 1000
-    axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
-    plt.close(fig)
-    return axes
+    """plot_<exp> in the house style, every text parsed, saved as PNG and PDF under ``out`` if given (files
+    checked); returns the visible axes."""
+    return checks.visible_axes(checks.draw(getattr(nica, f"plot_{exp}"), data, params, out, parse=True))
 
 
 @pytest.mark.parametrize("exp", list(DISTRIBUTION_PANELS))

@@ -2,16 +2,16 @@
 slurmctld, slurmd, slurmdbd with MariaDB, munge; the Debian packages come from .ci/slurm/install).
 
 Proves:
-- ``snakemake --profile profiles/slurm`` runs a smoke DAG with every job submitted through
-  snakemake-executor-plugin-slurm: sacct lists one COMPLETED allocation per job of the DAG, each with the time limit
-  and memory that deeplimits.resources computes for it. By default the DAG is the smoke preset with one figure per
-  document (every rule: sample, fit, figure, audit, audit_all; 17 jobs); ``DEEPLIMITS_SLURM_DAG=full`` runs the
-  whole smoke DAG (136 jobs, about 11 min on 2 cores against 3 min locally: the plugin starts Snakemake twice in
-  every job);
+- ``snakemake --profile profiles/slurm --config preset=smoke`` runs the whole smoke DAG (136 jobs, every rule:
+  sample, fit, figure, audit, audit_all) with every job submitted through snakemake-executor-plugin-slurm: sacct
+  lists one COMPLETED allocation per job of the DAG, each with the time limit and memory that deeplimits.resources
+  computes for it. ``DEEPLIMITS_SLURM_DAG=one-figure`` narrows it to one figure per document (still every rule, 17
+  jobs) for a quick check while changing the SLURM set-up;
 - determinism across executors: the arrays of every .npz of that DAG, and the provenance less the fields that
-  legitimately differ (io.VOLATILE_PROVENANCE: wall time, host, ...), are bit-identical between local ``--cores 1``,
-  local ``--cores 2`` and SLURM runs of the same config, and to the session's full smoke run (arrays that measure
-  the run itself, bordelon/table1's timings, are excluded by name: MEASURED);
+  legitimately differ (io.VOLATILE_PROVENANCE: wall time, host, ...), are bit-identical between a local
+  ``--cores 1`` run of its sample jobs, the session's local ``--cores 2`` smoke run (tests/conftest.py, the same
+  config) and the SLURM run (arrays that measure the run itself, bordelon/table1's timings, are excluded by name:
+  MEASURED);
 - a sample job that SLURM kills at its time limit (``profiles/slurm-tiny``: 1 minute) leaves no readable output (no
   file at the output path, no temporary file), and a rerun with profiles/slurm -- pointed at an account and a
   partition as the README says -- completes the DAG;
@@ -42,8 +42,8 @@ from deeplimits import resources as R
 
 pytestmark = pytest.mark.slow
 
-FULL_DAG = os.environ.get("DEEPLIMITS_SLURM_DAG", "") == "full"
-#: one figure per document: every rule, 17 jobs (the default DAG of this test)
+FULL_DAG = os.environ.get("DEEPLIMITS_SLURM_DAG", "full") != "one-figure"
+#: one figure per document: every rule, 17 jobs (``DEEPLIMITS_SLURM_DAG=one-figure``)
 ONE_FIGURE_EACH = {"nica": {"figures": ["fig1"]}, "bassetti": {"figures": ["fig1"]},
                    "hayou": {"figures": ["fig01"]}, "bordelon": {"figures": ["figA1"]}}
 #: the plugin waits this long before its first sacct query, and again after a query that saw a job finish
@@ -222,23 +222,20 @@ def test_every_job_of_the_dag_ran_as_a_slurm_job_with_its_resources(slurm_dag, c
 
 
 def test_arrays_are_bit_identical_across_executors(slurm_dag, request, tmp_path):
-    """Local --cores 1, local --cores 2 and SLURM, same config: the same arrays, bit for bit."""
+    """Local --cores 1, local --cores 2 (the session's smoke run) and SLURM, same config: the same arrays, bit for
+    bit."""
     work, config_args, _ = slurm_dag
     smoke_run = request.getfixturevalue("smoke_run")  # after the cluster: no local smoke run when SLURM skips
     slurm = read_samples(work / "results" / "samples")
     assert len(slurm) >= (40 if FULL_DAG else 4)
-    targets = [f"results/samples/{name}" for name in slurm]
-    local = {}
-    for cores in ("1", "2"):
-        serial, _ = project(tmp_path / f"cores{cores}")
-        start = time.perf_counter()
-        run_snakemake(serial, "--cores", cores, *config_args, "--", *targets)
-        print(f"the same sample jobs, local --cores {cores}: {time.perf_counter() - start:.1f} s")
-        local[cores] = read_samples(serial / "results" / "samples")
-    assert_identical(local["1"], local["2"], "--cores 1 vs --cores 2")
-    assert_identical(local["2"], slurm, "SLURM vs --cores 2")
-    # and the same as the session's whole smoke run (--cores 2)
-    assert_identical(read_samples(smoke_run.samples, names=set(slurm)), slurm, "SLURM vs the session's smoke run")
+    serial, _ = project(tmp_path / "cores1")
+    start = time.perf_counter()
+    run_snakemake(serial, "--cores", "1", *config_args, "--", *(f"results/samples/{name}" for name in slurm))
+    print(f"the same sample jobs, local --cores 1: {time.perf_counter() - start:.1f} s")
+    cores1 = read_samples(serial / "results" / "samples")
+    cores2 = read_samples(smoke_run.samples, names=set(slurm))
+    assert_identical(cores1, cores2, "--cores 1 vs --cores 2")
+    assert_identical(cores2, slurm, "SLURM vs --cores 2")
 
 
 def test_job_killed_at_its_time_limit_leaves_no_output_and_a_rerun_completes(kill, slurm_dag):

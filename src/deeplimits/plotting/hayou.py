@@ -672,60 +672,60 @@ def _raw_window(a: dict, p: dict[str, Any]) -> tuple[float, float]:
 
 
 
-def _scaled_layers(fid: str) -> Callable[[Data, Params], Figure]:
-    """plot function of one of fig14-fig17: standardised U_l histograms per recorded layer against N(0, 1)."""
+def _layer_figure(fid: str, doc: str, draw_panels: Callable[..., str]) -> Callable[[Data, Params], Figure]:
+    """plot function of one of fig14-fig21 (named plot_<fid>, documented by ``doc``): one panel per recorded layer
+    of the U_l samples at the figure's width n, drawn by ``draw_panels(axes, a, u, fit, p)``, which returns what
+    the suptitle adds to the set-up line."""
     n = LAYER_FIGURE_WIDTHS[fid]
 
     def plot(data: Data, params: Params) -> Figure:
         a, s, p = unpack(data, params, "layers")
         u = layer_values(a, n)
-        fit = s[f"n{n}"]
         fig, axes = _layer_grid(p["record"])
-        z = (u - u.mean(axis=0)) / u.std(axis=0, ddof=1)
-        for j, (ax, layer) in enumerate(zip(axes, p["record"], strict=True)):
-            notes = [f"skewness {_num(fit['skew'][j], '.3f')}", f"KS distance {_num(fit['ks_normal'][j], '.3f')}"]
-            _panel(ax, z[:, j], "network, standardised", [(r"$\mathcal{N}(0,1)$", gaussian(0.0, 1.0), LIMIT)],
-                   -6.0, 4.0, f"({LETTERS[j]}) layer l = {layer} (t = {layer / p['depth']:.3g})",
-                   r"$(U_l-\bar U_l)/\mathrm{SD}(U_l)$", notes, width=0.1)
-        _suptitle(fig, fid, _layers_setup(p, a, n, u.shape[0]))
+        extra = draw_panels(axes, a, u, s[f"n{n}"], p)
+        _suptitle(fig, fid, _layers_setup(p, a, n, u.shape[0]) + extra)
         return fig
 
     plot.__name__ = plot.__qualname__ = f"plot_{fid}"
-    plot.__doc__ = (f"hayou/{fid}: standardised U_l = log(||phi(Y_l)|| / sqrt(n)) at each recorded layer, n = {n}, "
-                    "against N(0, 1), with skewness and KS distance.")
+    plot.__doc__ = f"hayou/{fid}: {doc.format(n=n)}"
     return plot
 
 
-def _raw_layers(fid: str) -> Callable[[Data, Params], Figure]:
-    """plot function of one of fig18-fig21: raw U_l histograms per recorded layer with the line at u_inf(t)."""
-    n = LAYER_FIGURE_WIDTHS[fid]
-
-    def plot(data: Data, params: Params) -> Figure:
-        a, s, p = unpack(data, params, "layers")
-        u = layer_values(a, n)
-        fit = s[f"n{n}"]
-        fig, axes = _layer_grid(p["record"])
-        lo, hi = _raw_window(a, p)
-        for j, (ax, layer) in enumerate(zip(axes, p["record"], strict=True)):
-            t = layer / p["depth"]
-            ax.axvline(limit_log_norm(t), ymax=0.6, **LIMIT, label=r"$u_\infty(t)=\frac{1}{2}\log\frac{q_0}{2}+"
-                       rf"\frac{{t}}{{4}}$ = {limit_log_norm(t):.3f}")
-            notes = [f"mean {_num(fit['mean'][j], '.3f')}, SD {_num(fit['sd'][j], '.3f')}",
-                     _window_note(u[:, j], lo, hi)]
-            _panel(ax, u[:, j], "network", [], lo, hi, f"({LETTERS[j]}) layer l = {layer} (t = {t:.3g})", U_LABEL,
-                   notes, width=min((hi - lo) / 80, float(u[:, j].std()) / 6))
-        _suptitle(fig, fid, _layers_setup(p, a, n, u.shape[0]) + "; red: the depth-then-width limit (Thm 2); one x "
-                  f"window for every width ({', '.join(map(str, p['widths']))}) to show the concentration")
-        return fig
-
-    plot.__name__ = plot.__qualname__ = f"plot_{fid}"
-    plot.__doc__ = (f"hayou/{fid}: raw U_l = log(||phi(Y_l)|| / sqrt(n)) at each recorded layer, n = {n}, with the "
-                    "depth-then-width limit u_inf(t) = log(q0/2)/2 + t/4.")
-    return plot
+def _scaled_layer_panels(axes, a: dict, u: np.ndarray, fit: dict, p: dict[str, Any]) -> str:
+    """fig14-fig17: standardised U_l histograms per recorded layer against N(0, 1)."""
+    z = (u - u.mean(axis=0)) / u.std(axis=0, ddof=1)
+    for j, (ax, layer) in enumerate(zip(axes, p["record"], strict=True)):
+        notes = [f"skewness {_num(fit['skew'][j], '.3f')}", f"KS distance {_num(fit['ks_normal'][j], '.3f')}"]
+        _panel(ax, z[:, j], "network, standardised", [(r"$\mathcal{N}(0,1)$", gaussian(0.0, 1.0), LIMIT)],
+               -6.0, 4.0, f"({LETTERS[j]}) layer l = {layer} (t = {layer / p['depth']:.3g})",
+               r"$(U_l-\bar U_l)/\mathrm{SD}(U_l)$", notes, width=0.1)
+    return ""
 
 
-plot_fig14, plot_fig15, plot_fig16, plot_fig17 = (_scaled_layers(f) for f in ("fig14", "fig15", "fig16", "fig17"))
-plot_fig18, plot_fig19, plot_fig20, plot_fig21 = (_raw_layers(f) for f in ("fig18", "fig19", "fig20", "fig21"))
+def _raw_layer_panels(axes, a: dict, u: np.ndarray, fit: dict, p: dict[str, Any]) -> str:
+    """fig18-fig21: raw U_l histograms per recorded layer with the line at u_inf(t), one x window for every
+    width."""
+    lo, hi = _raw_window(a, p)
+    for j, (ax, layer) in enumerate(zip(axes, p["record"], strict=True)):
+        t = layer / p["depth"]
+        ax.axvline(limit_log_norm(t), ymax=0.6, **LIMIT, label=r"$u_\infty(t)=\frac{1}{2}\log\frac{q_0}{2}+"
+                   rf"\frac{{t}}{{4}}$ = {limit_log_norm(t):.3f}")
+        notes = [f"mean {_num(fit['mean'][j], '.3f')}, SD {_num(fit['sd'][j], '.3f')}",
+                 _window_note(u[:, j], lo, hi)]
+        _panel(ax, u[:, j], "network", [], lo, hi, f"({LETTERS[j]}) layer l = {layer} (t = {t:.3g})", U_LABEL,
+               notes, width=min((hi - lo) / 80, float(u[:, j].std()) / 6))
+    return ("; red: the depth-then-width limit (Thm 2); one x window for every width "
+            f"({', '.join(map(str, p['widths']))}) to show the concentration")
+
+
+SCALED_LAYERS_DOC = ("standardised U_l = log(||phi(Y_l)|| / sqrt(n)) at each recorded layer, n = {n}, against "
+                     "N(0, 1), with skewness and KS distance.")
+RAW_LAYERS_DOC = ("raw U_l = log(||phi(Y_l)|| / sqrt(n)) at each recorded layer, n = {n}, with the depth-then-width "
+                  "limit u_inf(t) = log(q0/2)/2 + t/4.")
+plot_fig14, plot_fig15, plot_fig16, plot_fig17 = (_layer_figure(f, SCALED_LAYERS_DOC, _scaled_layer_panels)
+                                                  for f in ("fig14", "fig15", "fig16", "fig17"))
+plot_fig18, plot_fig19, plot_fig20, plot_fig21 = (_layer_figure(f, RAW_LAYERS_DOC, _raw_layer_panels)
+                                                  for f in ("fig18", "fig19", "fig20", "fig21"))
 
 
 # ---------------------------------------------------------------------------------------------- aux01

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from typing import Any
 
 import numpy as np
@@ -26,6 +25,7 @@ from deeplimits.papers.bordelon.sampling import (
     fig3_variations,
     fig4_variations,
     fig7_gamma_ref,
+    median_wall_time,
     peak_bytes,
     power_law_batch,
 )
@@ -670,15 +670,6 @@ def fit_fig6_difficulty(a: Arrays, p: dict[str, Any]) -> Result:
 
 
 # ---------------------------------------------------------------------------------------------- table1
-def _timed(run, repeats: int) -> float:
-    walls = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        walls.append(time.perf_counter() - start)
-    return float(np.median(walls))
-
-
 def scaling_exponent(sizes: list[int], walls: list[float], largest_pair: bool = False) -> float:
     """Least-squares slope of log time against log size over all distinct sizes (robust to one size crossing a
     cache boundary), or the log ratio between the two largest sizes; NaN with fewer than two distinct sizes."""
@@ -707,7 +698,7 @@ def fit_table1(a: Arrays, p: dict[str, Any]) -> Result:
     rows = []
 
     def measure(method: str, size: str, scaling: str, run) -> float:
-        wall = _timed(run, reps)
+        wall = median_wall_time(run, reps)
         rows.append({"method": method, "size": size, "wall_s": wall, "peak_MB": peak_bytes(run) / 1e6,
                      "scaling": scaling})
         return wall
