@@ -15,6 +15,8 @@ Proves:
 - a sample job that SLURM kills at its time limit (``profiles/slurm-tiny``: 1 minute) leaves no readable output (no
   file at the output path, no temporary file), and a rerun with profiles/slurm -- pointed at an account and a
   partition as the README says -- completes the DAG;
+- the node enforces memory requests (OverMemoryKill): a job outgrowing its request is killed, so every job of the
+  DAG above ran within the memory deeplimits.resources computed for it;
 - every daemon is stopped afterwards: the cluster fixture's finalizer fails the module if a process is left.
 
 The kill scenario needs a job that outlives its 1-minute limit (SLURM checks limits every 30 s), so it runs in a
@@ -27,6 +29,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -264,3 +267,23 @@ def test_the_local_cluster_is_real_slurm(cluster):
     config = cluster.run("scontrol", "show", "config").stdout
     assert re.search(r"AccountingStorageType\s*=\s*accounting_storage/slurmdbd", config)
     assert re.search(r"SLURM_VERSION\s*=\s*(2[2-9]|[3-9]\d)\.", config)
+
+
+def test_the_local_cluster_enforces_memory(cluster, tmp_path):
+    """The node kills a job that outgrows its memory request (OverMemoryKill, checked every 5 s), as a real cluster
+    does: so the DAG above ran every job within the memory deeplimits.resources asked for. A 400 MB array under a
+    200 MB request is killed within seconds (the job would otherwise sleep for a minute)."""
+    script = tmp_path / "grow.sh"
+    script.write_text(f"#!/bin/sh\n{sys.executable} -c 'import numpy, time; a = numpy.ones(50_000_000); "
+                      "time.sleep(60)'\n")
+    script.chmod(0o755)
+    out = cluster.run("sbatch", "--parsable", "--mem=200M", "--time=2", "--job-name=grow",
+                      f"--output={tmp_path / 'grow.log'}", str(script)).stdout
+    job = out.strip().split(";")[0]
+    deadline = time.monotonic() + 60
+    while cluster.run("squeue", "-h", "-j", job, check=False).stdout.strip() and time.monotonic() < deadline:
+        time.sleep(1)
+    log = (tmp_path / "grow.log").read_text()
+    assert "exceeded memory limit" in log or "Exceeded job memory limit" in log, log
+    state = cluster.run("sacct", "-X", "-n", "-P", "-j", job, "-o", "State").stdout.split()
+    assert state and state[0] in ("FAILED", "OUT_OF_MEMORY", "CANCELLED"), state
