@@ -4,7 +4,8 @@
 (sample counts capped at ``samples``, heavy experiments shrunk by ``shrink[exp]``), fits them, and round-trips the
 stats JSON as pipeline.fit writes it (non-finite numbers become null); each experiment once per test module.
 ``draw`` draws a plot function in the house style (saving, parsing every mathtext, rendering on request);
-``visible_axes``, ``legend_texts`` and ``figure_texts`` read a figure back; ``null_errors`` blanks the standard
+``visible_axes``, ``labelled_panels``, ``legend_texts`` and ``figure_texts`` read a figure back (and check its
+labels); ``null_errors`` blanks the standard
 errors of a stats JSON as pipeline.fit does for too few samples.
 """
 
@@ -93,6 +94,16 @@ def draw(plot: Callable[[dict, dict], Figure], data: dict, params: dict, out: Pa
 def visible_axes(fig: Figure) -> list:
     """The panels a reader sees (hidden spare panels and colour bars without axes left out)."""
     return [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+
+
+def labelled_panels(fig: Figure, name: str) -> list:
+    """The visible panels of figure ``name``, checked: at least one, each with x and y labels and a title."""
+    axes = visible_axes(fig)
+    assert axes, f"{name}: no visible panel"
+    for ax in axes:
+        assert ax.get_xlabel() and ax.get_ylabel(), f"{name}: unlabelled axes {ax.get_title()!r}"
+        assert ax.get_title(), f"{name}: panel without title"
+    return axes
 
 
 def legend_texts(fig: Figure) -> list[str]:

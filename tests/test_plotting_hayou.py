@@ -52,11 +52,7 @@ def draw(fid: str, data: dict, params: dict, parse: bool = True):
 def test_figure(fid: str, experiments: Experiments) -> None:
     data, params = experiments.figure_inputs(fid)
     fig = draw(fid, data, params)
-    axes = checks.visible_axes(fig)
-    assert axes
-    for ax in axes:
-        assert ax.get_xlabel() and ax.get_ylabel(), f"{fid}: unlabelled axes {ax.get_title()!r}"
-        assert ax.get_title(), f"{fid}: panel without title"
+    for ax in checks.labelled_panels(fig, fid):
         legend = ax.get_legend()
         assert (legend is not None and len(legend.get_texts()) >= 2) or fig.legends, \
             f"{fid}: {ax.get_title()!r} has no legend naming its curves"

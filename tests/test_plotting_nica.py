@@ -62,18 +62,14 @@ def cached(exp: str) -> tuple[dict, dict]:
 
 def draw(exp: str, data: dict, params: dict, out: Path | None = None) -> list:
     """plot_<exp> in the house style, every text parsed, saved as PNG and PDF under ``out`` if given (files
-    checked); returns the visible axes."""
-    return checks.visible_axes(checks.draw(getattr(nica, f"plot_{exp}"), data, params, out, parse=True))
+    checked); returns the visible axes, each checked to carry x and y labels and a title."""
+    return checks.labelled_panels(checks.draw(getattr(nica, f"plot_{exp}"), data, params, out, parse=True), exp)
 
 
 @pytest.mark.parametrize("exp", list(DISTRIBUTION_PANELS))
 def test_figure(exp: str, tmp_path: Path) -> None:
     data, params = cached(exp)
     axes = draw(exp, data, params, tmp_path)
-    assert axes
-    for ax in axes:
-        assert ax.get_xlabel() and ax.get_ylabel(), f"{exp}: unlabelled axes {ax.get_title()!r}"
-        assert ax.get_title(), f"{exp}: panel without title"
     panels = range(len(axes)) if DISTRIBUTION_PANELS[exp] == "all" else DISTRIBUTION_PANELS[exp]
     for i in panels:
         legend = axes[i].get_legend()

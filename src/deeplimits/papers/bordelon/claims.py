@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import stats as sps
@@ -165,6 +165,26 @@ def agreement(claim: str, label: str, a: Arrays, name: str, theory: dmft.DMFTRes
     return rows
 
 
+class ComparedCurve(NamedTuple):
+    name: str
+    setting: dict[str, Any]
+    theory: dmft.DMFTResult
+    summary: dict[str, Any]
+    claims: list[dict[str, Any]]
+
+
+def compared_curve(a: Arrays, p: dict[str, Any], changes: dict[str, Any], claim_prefix: str, times: list[int],
+                   which: tuple[str, ...] = ("test",), claim: bool = True) -> ComparedCurve:
+    """The simulated loss curve of the setting ``p | changes`` against its DMFT solution: its name (curve_key), the
+    setting, the DMFT result, the summary (curve_summary), and the agreement claims ``<claim_prefix>_<name>`` on the
+    losses in ``which`` -- only where ``claim`` and the setting is stable (stable_margin; spec 'agree')."""
+    name, setting = curve_key(**changes), {**p, **changes}
+    theory = solve(setting)
+    claims = (agreement(f"{claim_prefix}_{name}", name, a, name, theory, times, p["dimension"], which)
+              if claim and stable_margin(setting) else [])
+    return ComparedCurve(name, setting, theory, curve_summary(a, name, theory), claims)
+
+
 def paired_gap(x: np.ndarray, y: np.ndarray) -> stats.Estimate:
     """mean(x - y) over replicates with its SE (paired when the replicates share seeds)."""
     d = x - y
@@ -267,12 +287,9 @@ def fit_fig1(a: Arrays, p: dict[str, Any]) -> Result:
               "depth": [{"L": L} for L in p["depths"]]}
     for group, variations in groups.items():
         for changes in variations:
-            name, setting = curve_key(**changes), {**p, **changes}
-            theory = solve(setting)
-            out[name] = curve_summary(a, name, theory)
-            if stable_margin(setting):
-                claims += agreement(f"bordelon/fig1/agree_{name}", name, a, name, theory, times, p["dimension"],
-                                    ("test", "train"))
+            name, setting, _, out[name], agree = compared_curve(a, p, changes, "bordelon/fig1/agree", times,
+                                                                ("test", "train"))
+            claims += agree
             if group != "depth":
                 cfg = dmft_config(setting)
                 init = dmft.initial_loss(cfg.b, p["sigma"])
@@ -392,12 +409,10 @@ def fit_fig3(a: Arrays, p: dict[str, Any]) -> Result:
     claims = []
     sigma2 = p["sigma"] ** 2
     for changes in fig3_variations(p):
-        name, setting = curve_key(**changes), {**p, **changes}
-        theory = solve(setting)
-        out["curves"][name] = curve_summary(a, name, theory)
-        if stable_margin(setting):
-            which = ("test", "train") if setting["optimiser"] == "full_batch" else ("test",)
-            claims += agreement(f"bordelon/fig3/agree_{name}", name, a, name, theory, times, p["dimension"], which)
+        full_batch = {**p, **changes}["optimiser"] == "full_batch"
+        name, setting, theory, out["curves"][name], agree = compared_curve(
+            a, p, changes, "bordelon/fig3/agree", times, ("test", "train") if full_batch else ("test",))
+        claims += agree
         if setting["optimiser"] == "sgd":
             d = np.diff(theory.test_loss)
             claims.append(audit.composite(f"bordelon/fig3/sgd_monotone_dmft_{name}", f"one-pass SGD: the DMFT loss "
@@ -480,12 +495,9 @@ def fit_fig4(a: Arrays, p: dict[str, Any]) -> Result:
     out: dict[str, Any] = {}
     claims = []
     for changes in fig4_variations(p):
-        name, setting = curve_key(**changes), {**p, **changes}
-        theory = solve(setting)
-        out[name] = curve_summary(a, name, theory)
-        if stable_margin(setting):
-            claims += agreement(f"bordelon/fig4/agree_{name}", name, a, name, theory, times, p["dimension"],
-                                ("test", "train"))
+        name, setting, _, out[name], agree = compared_curve(a, p, changes, "bordelon/fig4/agree", times,
+                                                                 ("test", "train"))
+        claims += agree
         claims.append(audit.equality(f"bordelon/fig4/init_{name}", f"initial loss = 1 + (1 + beta^2)^L/(gamma0^2 nu) "
                                      f"+ sigma^2 ({name})", "derived", "mean test loss at t = 0",
                                      stats.mean(a[f"{name}/test"][:, 0]), residual_initial_loss(setting),
@@ -553,12 +565,10 @@ def fit_fig6_sgd(a: Arrays, p: dict[str, Any]) -> Result:
     claims = []
     finals = []
     for changes, batch in zip(variations, [*p["batches"], None], strict=True):
-        name, setting = curve_key(**changes), {**p, **changes}
-        theory = solve(setting)
-        out[name] = curve_summary(a, name, theory) | {"batch": batch}
-        finals.append(float(theory.test_loss[-1]))
-        if (batch is None or batch >= 8) and stable_margin(setting):
-            claims += agreement(f"bordelon/fig6/agree_sgd_{name}", name, a, name, theory, times, p["dimension"])
+        curve = compared_curve(a, p, changes, "bordelon/fig6/agree_sgd", times, claim=batch is None or batch >= 8)
+        out[curve.name] = curve.summary | {"batch": batch}
+        finals.append(float(curve.theory.test_loss[-1]))
+        claims += curve.claims
     ordered = bool(np.all(np.diff(finals) < 0))
     claims.append(audit.composite("bordelon/fig6/batch_dmft", "SGD noise: the DMFT final loss is ordered batch "
                                   f"{' > '.join(map(str, p['batches']))} > population", "seed",
@@ -578,12 +588,10 @@ def fit_fig6_width(a: Arrays, p: dict[str, Any]) -> Result:
     claims = []
     names = []
     for nu in p["nus"]:
-        name, setting = curve_key(nu=float(nu)), {**p, "nu": float(nu)}
-        names.append(name)
-        theory = solve(setting)
-        out[name] = curve_summary(a, name, theory)
-        if stable_margin(setting):
-            claims += agreement(f"bordelon/fig6/agree_width_{name}", name, a, name, theory, times, p["dimension"])
+        curve = compared_curve(a, p, {"nu": float(nu)}, "bordelon/fig6/agree_width", times)
+        names.append(curve.name)
+        out[curve.name] = curve.summary
+        claims += curve.claims
     out["nu=inf"] = {"dmft": {"test": solve({**p, "nu": math.inf}).test_loss.tolist()}}
     for narrow, wide in zip(names, names[1:], strict=False):
         claims.append(audit.ordering(f"bordelon/fig6/wider_{narrow}_{wide}", f"wider is better on power-law data "
