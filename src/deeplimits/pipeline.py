@@ -130,8 +130,9 @@ def figure(paper: str, figure_id: str, params: dict[str, dict[str, Any]], sample
             style.save(fig, out)
 
 
-def _records(stats: Sequence[str]) -> list[dict[str, Any]]:
-    return [rec for path in stats for rec in io.read_json(path)["claims"]]
+def _records(fits: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The claims of the fits' stats files, in order."""
+    return [rec for content in fits for rec in content["claims"]]
 
 
 def write_audit(records: list[dict[str, Any]], title: str, json_out: str | Path, md_out: str | Path,
@@ -143,11 +144,10 @@ def write_audit(records: list[dict[str, Any]], title: str, json_out: str | Path,
     io.write_text(md_out, audit_mod.markdown(records, title) + appendix)
 
 
-def _tables(stats: Sequence[str]) -> str:
+def _tables(fits: Sequence[dict[str, Any]]) -> str:
     """Markdown tables that fits provide (stats key ``markdown``, e.g. bordelon/table1), one section each."""
     sections = []
-    for path in stats:
-        content = io.read_json(path)
+    for content in fits:
         if isinstance(content["stats"], dict) and "markdown" in content["stats"]:
             sections.append(f"\n## Table: {content['paper']}/{content['experiment']}\n\n{content['stats']['markdown']}")
     return "".join(sections)
@@ -155,7 +155,8 @@ def _tables(stats: Sequence[str]) -> str:
 
 def audit(paper: str, stats: Sequence[str], json_out: str | Path, md_out: str | Path) -> None:
     """Audit of one document from its stats files; Markdown tables of the fits follow the claims."""
-    write_audit(_records(stats), f"Audit: {paper}", json_out, md_out, _tables(stats))
+    fits = [io.read_json(path) for path in stats]
+    write_audit(_records(fits), f"Audit: {paper}", json_out, md_out, _tables(fits))
 
 
 def audit_all(paper_audits: Sequence[str], json_out: str | Path, md_out: str | Path) -> None:
