@@ -19,3 +19,23 @@ rule all:
     input:
         figure_targets(),
         audit_targets(),
+
+
+rule unknown_target:
+    """Any other file under results/: stops before any job runs, naming the unknown id and the known ones."""
+    input:
+        unknown_target_reason,
+    output:
+        "results/{kind}/{path}",
+    wildcard_constraints:
+        kind="samples|stats|figures|audit",
+        path=".+",
+    log:
+        "results/logs/unknown_target/{kind}/{path}.log",
+    conda:
+        "envs/deeplimits.yaml"
+    shell:
+        "false"
+
+
+ruleorder: sample > fit > figure > audit_all > audit > unknown_target

@@ -2,11 +2,11 @@
 
 ``Experiments(paper, samples, shrink)`` runs the config's parameters of ``<paper>/<exp>`` at the smoke preset
 (sample counts capped at ``samples``, heavy experiments shrunk by ``shrink[exp]``), fits them, and round-trips the
-stats JSON as pipeline.fit writes it (non-finite numbers become null); each experiment once per test module.
+stats JSON as the fit job writes it (non-finite numbers become null); each experiment once per test module.
 ``draw`` draws a plot function in the house style (saving, parsing every mathtext, rendering on request);
 ``visible_axes``, ``labelled_panels``, ``legend_texts`` and ``figure_texts`` read a figure back (and check its
 labels); ``null_errors`` blanks the standard
-errors of a stats JSON as pipeline.fit does for too few samples.
+errors of a stats JSON as the fit job does for too few samples.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from matplotlib.text import Text
 
 from deeplimits import io, pipeline
 from deeplimits.plotting import style
+from deeplimits.rng import Chunks, Seeds
 
 CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
 
@@ -55,15 +56,15 @@ class Experiments:
     def __call__(self, exp: str) -> tuple[dict, dict, dict]:
         if exp not in self.cache:
             params = smoke_params(self.paper, exp, self.samples, self.shrink)
-            arrays = getattr(self.sampling, f"run_{exp}")(params, pipeline.Seeds(1, self.paper, exp),
-                                                           pipeline.Chunks(1024, 256))
+            arrays = getattr(self.sampling, f"run_{exp}")(params, Seeds(1, self.paper, exp),
+                                                           Chunks(1024, 256))
             stats, claim_list = getattr(self.claims, f"fit_{exp}")(arrays, params)
             fitted = json.loads(io.to_json({"parameters": params, "stats": stats, "claims": claim_list}))
             self.cache[exp] = (arrays, fitted, params)
         return self.cache[exp]
 
     def figure_inputs(self, fid: str) -> tuple[dict, dict]:
-        """``data`` and ``params`` as pipeline.figure passes them to plot_<fid>."""
+        """``data`` and ``params`` as the figure job passes them to plot_<fid>."""
         loaded = {exp: self(exp) for exp in self.registry.FIGURES[fid].experiments}
         return {e: (a, f) for e, (a, f, _) in loaded.items()}, {e: p for e, (_, _, p) in loaded.items()}
 
@@ -119,7 +120,7 @@ def figure_texts(fig: Figure) -> list[str]:
 
 
 def null_errors(stats: Any, scalars: Iterable[str] = ("stderr", "p_value"), lists: Iterable[str] = ()) -> Any:
-    """The stats JSON with the standard errors null, as pipeline.fit writes them for too few samples: every value
+    """The stats JSON with the standard errors null, as the fit job writes them for too few samples: every value
     under a key in ``scalars``, and every entry of the lists under a key in ``lists``."""
     scalars, lists = frozenset(scalars), frozenset(lists)
     if isinstance(stats, dict):

@@ -16,7 +16,7 @@ import yaml
 
 from deeplimits import audit, pipeline
 from deeplimits.papers.bordelon import claims, sampling
-from deeplimits.pipeline import Chunks, Seeds
+from deeplimits.rng import Chunks, Seeds
 from deeplimits.stats import Estimate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ import pytest
 
 from deeplimits import audit
 from deeplimits.papers.hayou import claims, sampling
-from deeplimits.pipeline import Chunks, Seeds
+from deeplimits.rng import Chunks, Seeds
 
 CHUNKS = Chunks(reduced=4096, brute=256)
 

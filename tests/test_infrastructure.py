@@ -140,13 +140,13 @@ def test_rejects_law_and_unreliable_errors():
 
 
 def test_audit_appends_the_tables_of_the_fits(tmp_path):
-    from deeplimits import pipeline
+    from deeplimits.jobs.audit import audit as audit_job
 
     rec = audit.equality("bordelon/table1/x", "t", "derived", "s", _est(1.0, 0.1), 1.0)
     io.write_json(tmp_path / "a.json", {"paper": "bordelon", "experiment": "table1", "claims": [rec],
                                         "stats": {"markdown": "| a |\n|---|\n| 1 |\n"}})
     io.write_json(tmp_path / "b.json", {"paper": "bordelon", "experiment": "fig1", "claims": [], "stats": {}})
-    pipeline.audit("bordelon", [tmp_path / "a.json", tmp_path / "b.json"], tmp_path / "o.json", tmp_path / "o.md")
+    audit_job("bordelon", [tmp_path / "a.json", tmp_path / "b.json"], tmp_path / "o.json", tmp_path / "o.md")
     md = (tmp_path / "o.md").read_text()
     assert "## Table: bordelon/table1\n\n| a |" in md and md.count("## Table") == 1
     assert io.read_json(tmp_path / "o.json") == [rec]

@@ -1,7 +1,7 @@
 """Figures of the bassetti document (deeplimits.plotting.bassetti, spec bassetti §5) drawn from real, small samples.
 
 Every experiment is sampled once per module (fixture ``experiments``) with the config's parameters at the smoke
-preset with at most SAMPLES samples per array, fitted, and its stats JSON round-tripped as pipeline.fit writes it
+preset with at most SAMPLES samples per array, fitted, and its stats JSON round-tripped as the fit job writes it
 (non-finite numbers become null). The bassetti notation: N is a width, n a sample count.
 """
 
@@ -15,9 +15,12 @@ import plotting_checks as checks
 import pytest
 from plotting_checks import Experiments, smoke_params
 
-from deeplimits import pipeline
+from deeplimits.jobs.figure import figure
+from deeplimits.jobs.fit import fit
+from deeplimits.jobs.sample import sample
 from deeplimits.papers import bassetti as registry
 from deeplimits.plotting import bassetti
+from deeplimits.rng import Chunks
 
 SAMPLES = 2000
 FIGURES = list(registry.FIGURES)
@@ -93,8 +96,8 @@ def test_pipeline_figure(tmp_path: Path) -> None:
     """End to end through the pipeline steps: sample -> fit -> figure (files read back from disk)."""
     params = {**experiment_params("d1_convergence"), "samples": 500}
     npz, stats = tmp_path / "d1_convergence.npz", tmp_path / "d1_convergence.json"
-    pipeline.sample("bassetti", "d1_convergence", params, 1, pipeline.Chunks(256, 256), npz)
-    pipeline.fit("bassetti", "d1_convergence", params, npz, stats)
+    sample("bassetti", "d1_convergence", params, 1, Chunks(256, 256), npz)
+    fit("bassetti", "d1_convergence", params, npz, stats)
     outputs = [tmp_path / "fig5.png", tmp_path / "fig5.pdf"]
-    pipeline.figure("bassetti", "fig5", {"d1_convergence": params}, [str(npz)], [str(stats)], [str(p) for p in outputs])
+    figure("bassetti", "fig5", {"d1_convergence": params}, [str(npz)], [str(stats)], [str(p) for p in outputs])
     assert all(p.stat().st_size > 1000 for p in outputs)

@@ -2,7 +2,7 @@
 
 Every experiment is run once per module (fixture ``experiments``) with the config's parameters at the smoke preset
 (D = 48, S = 2 seeds, T <= 30, 5-point learning-rate grids), fitted, and its stats JSON round-tripped as
-pipeline.fit writes it (non-finite numbers become null). Degenerate inputs (null SEs, every grid point diverged,
+the fit job writes it (non-finite numbers become null). Degenerate inputs (null SEs, every grid point diverged,
 no optimum, a diverged DMFT) must draw without errors.
 """
 
@@ -17,9 +17,12 @@ import pytest
 from matplotlib.table import Table
 from plotting_checks import Experiments, smoke_params
 
-from deeplimits import pipeline
+from deeplimits.jobs.figure import figure
+from deeplimits.jobs.fit import fit
+from deeplimits.jobs.sample import sample
 from deeplimits.papers import bordelon as registry
 from deeplimits.plotting import bordelon
+from deeplimits.rng import Chunks
 
 FIGURES = list(registry.FIGURES)
 
@@ -107,8 +110,8 @@ def test_pipeline_figure(tmp_path: Path) -> None:
     """End to end through the pipeline steps: sample -> fit -> figure (files read back from disk, PNG and PDF)."""
     params = experiment_params("figA1")
     npz, stats = tmp_path / "figA1.npz", tmp_path / "figA1.json"
-    pipeline.sample("bordelon", "figA1", params, 1, pipeline.Chunks(256, 256), npz)
-    pipeline.fit("bordelon", "figA1", params, npz, stats)
+    sample("bordelon", "figA1", params, 1, Chunks(256, 256), npz)
+    fit("bordelon", "figA1", params, npz, stats)
     outputs = [tmp_path / "figA1.png", tmp_path / "figA1.pdf"]
-    pipeline.figure("bordelon", "figA1", {"figA1": params}, [str(npz)], [str(stats)], [str(p) for p in outputs])
+    figure("bordelon", "figA1", {"figA1": params}, [str(npz)], [str(stats)], [str(p) for p in outputs])
     assert all(p.stat().st_size > 1000 for p in outputs)

@@ -2,7 +2,7 @@
 
 Every experiment is sampled once per module (fixture ``experiments``) with the config's parameters at the smoke
 preset (at most SAMPLES samples per array), shrunk for the heavy experiments (the plot code must read every size
-from ``params``), fitted, and its stats JSON round-tripped as pipeline.fit writes it (non-finite numbers become
+from ``params``), fitted, and its stats JSON round-tripped as the fit job writes it (non-finite numbers become
 null). Notation: n is a width, L a depth, M a number of samples.
 """
 
@@ -16,9 +16,12 @@ import plotting_checks as checks
 import pytest
 from plotting_checks import Experiments, smoke_params
 
-from deeplimits import pipeline
+from deeplimits.jobs.figure import figure
+from deeplimits.jobs.fit import fit
+from deeplimits.jobs.sample import sample
 from deeplimits.papers import hayou as registry
 from deeplimits.plotting import hayou
+from deeplimits.rng import Chunks
 from deeplimits.theory import infdepth as th
 
 SAMPLES = 256
@@ -101,8 +104,8 @@ def test_pipeline_figure(tmp_path: Path) -> None:
     """End to end through the pipeline steps: sample -> fit -> figure (files read back from disk)."""
     params = {**experiment_params("identity_norm"), "depth": 64, "widths": [1, 4]}
     npz, stats = tmp_path / "identity_norm.npz", tmp_path / "identity_norm.json"
-    pipeline.sample("hayou", "identity_norm", params, 1, pipeline.Chunks(256, 256), npz)
-    pipeline.fit("hayou", "identity_norm", params, npz, stats)
+    sample("hayou", "identity_norm", params, 1, Chunks(256, 256), npz)
+    fit("hayou", "identity_norm", params, npz, stats)
     outputs = [tmp_path / "aux01.png", tmp_path / "aux01.pdf"]
-    pipeline.figure("hayou", "aux01", {"identity_norm": params}, [str(npz)], [str(stats)], [str(p) for p in outputs])
+    figure("hayou", "aux01", {"identity_norm": params}, [str(npz)], [str(stats)], [str(p) for p in outputs])
     assert all(p.stat().st_size > 1000 for p in outputs)

@@ -18,8 +18,12 @@ import pytest
 import yaml
 
 from deeplimits import io, pipeline
+from deeplimits.jobs.figure import figure
+from deeplimits.jobs.fit import fit
+from deeplimits.jobs.sample import sample
 from deeplimits.papers.nica import claims, sampling
 from deeplimits.plotting import nica
+from deeplimits.rng import Chunks, Seeds
 
 CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
 SAMPLES = 256
@@ -47,8 +51,8 @@ def experiment_params(exp: str, **overrides: Any) -> dict[str, Any]:
 
 
 def experiment_data(exp: str, params: dict[str, Any]) -> dict[str, tuple[dict, dict]]:
-    """``data`` as pipeline.figure passes it: arrays and the JSON-round-tripped stats file of pipeline.fit."""
-    arrays = getattr(sampling, f"run_{exp}")(params, pipeline.Seeds(1, "nica", exp), pipeline.Chunks(256, 256))
+    """``data`` as the figure job passes it: arrays and the JSON-round-tripped stats file of the fit job."""
+    arrays = getattr(sampling, f"run_{exp}")(params, Seeds(1, "nica", exp), Chunks(256, 256))
     stats, claim_list = getattr(claims, f"fit_{exp}")(arrays, params)
     fitted = json.loads(io.to_json({"parameters": params, "stats": stats, "claims": claim_list}))
     return {exp: (arrays, fitted)}
@@ -112,8 +116,8 @@ def test_pipeline_figure(tmp_path: Path) -> None:
     """End to end through the pipeline steps: sample -> fit -> figure (files read back from disk)."""
     params = experiment_params("fig1", depths=[1, 10])
     npz, stats = tmp_path / "fig1.npz", tmp_path / "fig1.json"
-    pipeline.sample("nica", "fig1", params, 1, pipeline.Chunks(256, 256), npz)
-    pipeline.fit("nica", "fig1", params, npz, stats)
+    sample("nica", "fig1", params, 1, Chunks(256, 256), npz)
+    fit("nica", "fig1", params, npz, stats)
     outputs = [tmp_path / "fig1.png", tmp_path / "fig1.pdf"]
-    pipeline.figure("nica", "fig1", {"fig1": params}, [str(npz)], [str(stats)], [str(p) for p in outputs])
+    figure("nica", "fig1", {"fig1": params}, [str(npz)], [str(stats)], [str(p) for p in outputs])
     assert all(p.stat().st_size > 1000 for p in outputs)

@@ -13,18 +13,20 @@ import numpy as np
 import pytest
 import yaml
 
+from deeplimits import config as dl_config
 from deeplimits import io, papers, pipeline
 from deeplimits import resources as R
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
+SCHEMA = dl_config.load_schema(ROOT / "workflow/schemas/config.schema.yaml")
 
 
 def configured(preset: str):
     config = {**CONFIG, "preset": preset}
     for paper in papers.PAPERS:
         for experiment in config.get(paper, {}).get("experiments", {}):
-            yield paper, experiment, pipeline.experiment_params(config, paper, experiment)
+            yield paper, experiment, pipeline.sample_params(config, SCHEMA, paper, experiment)
 
 
 ALL = [(preset, paper, exp, p) for preset in ("default", "smoke") for paper, exp, p in configured(preset)]
@@ -114,13 +116,10 @@ def test_calibration_names_registered_experiments_with_positive_rates():
     assert R.rate("nica", "no_such_experiment") == R.DEFAULT
 
 
-def test_calibrate_reads_benchmarks_and_provenance(tmp_path):
+def test_calibrate_reads_the_provenance(tmp_path):
     def experiment(name, params, shape, seconds):
         npz = tmp_path / "samples" / "nica" / f"{name}.npz"
-        io.write_npz(npz, {"G": np.zeros(shape)}, {"parameters": params})
-        bench = tmp_path / "benchmarks" / "sample" / "nica" / f"{name}.tsv"
-        bench.parent.mkdir(parents=True, exist_ok=True)
-        bench.write_text(f"s\th:m:s\tmax_rss\n{seconds}\t0:00:12\t100\n")
+        io.write_npz(npz, {"G": np.zeros(shape)}, {"parameters": params, "wall_time_s": seconds})
         return npz
 
     big = experiment("fig1", {"samples": 100_000, "n": 10, "depths": [1, 2]}, (100_000, 2), 12.5)
@@ -148,7 +147,7 @@ def test_rules_request_the_computed_resources():
         wildcards = dict(kv.split("=", 1) for kv in wc.group(1).split(", ")) if wc else {}
         resources = dict(kv.split("=", 1) for kv in res.group(1).split(", "))
         if rule == "sample":
-            params = pipeline.experiment_params(config, wildcards["paper"], wildcards["experiment"])
+            params = pipeline.sample_params(config, SCHEMA, wildcards["paper"], wildcards["experiment"])
             assert int(resources["runtime"]) == R.sample_runtime(wildcards["paper"], wildcards["experiment"], params)
             assert int(resources["mem_mb"]) == R.sample_mem_mb(wildcards["paper"], wildcards["experiment"], params)
         else:

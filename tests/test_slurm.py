@@ -40,8 +40,13 @@ import yaml
 from conftest import SMOKE, copy_project, run_snakemake
 from slurm_cluster import ACCOUNT, PARTITION, LocalSlurm, SlurmUnavailable
 
+from deeplimits import config as dl_config
 from deeplimits import io, pipeline
 from deeplimits import resources as R
+from deeplimits.jobs.sample import sample
+from deeplimits.rng import Chunks
+
+SCHEMA = dl_config.load_schema(Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml")
 
 pytestmark = pytest.mark.slow
 
@@ -148,8 +153,7 @@ def kill_scenario(cluster: LocalSlurm, root: Path) -> dict:
     params = pipeline.experiment_params(config, "nica", "fig1")
     probe = 2**16
     start = time.perf_counter()
-    pipeline.sample("nica", "fig1", {**params, "samples": probe}, config["seed"], pipeline.Chunks(4096, 256),
-                    root / "probe.npz")
+    sample("nica", "fig1", {**params, "samples": probe}, config["seed"], Chunks(4096, 256), root / "probe.npz")
     per_sample = (time.perf_counter() - start) / probe
     samples = int(KILL_SECONDS / per_sample) // 4096 * 4096
     (work / "kill.yaml").write_text(yaml.safe_dump({"preset": "default",
@@ -214,14 +218,14 @@ def test_every_job_of_the_dag_ran_as_a_slurm_job_with_its_resources(slurm_dag, c
         assert name in by_comment, name
         job = by_comment[name]
         if rule == "sample":
-            params = pipeline.experiment_params(config, wc["paper"], wc["experiment"])
+            params = pipeline.sample_params(config, SCHEMA, wc["paper"], wc["experiment"])
             assert minutes(job["Timelimit"]) == R.sample_runtime(wc["paper"], wc["experiment"], params), name
             assert job["ReqMem"] == f"{R.sample_mem_mb(wc['paper'], wc['experiment'], params)}M", name
         else:
             assert minutes(job["Timelimit"]) == R.light_runtime(1), name
         assert int(job["AllocCPUS"]) == R.THREADS, name
     assert (work / "results/audit/audit.json").exists()
-    assert not [p for p in (work / "results").rglob("*") if ".tmp" in p.name], "temporary files left behind"
+    assert not [p for p in (work / "results").rglob("*") if io.PARTIAL in p.name], "temporary files left behind"
 
 
 def test_arrays_are_bit_identical_across_executors(slurm_dag, request, tmp_path):

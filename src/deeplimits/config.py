@@ -51,6 +51,36 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return f"config key {key}: {error.instance!r} is not allowed; expected {_allowed(error)}"
 
 
+#: schema annotation of an experiment key read by the fit only (``x-stage: fit``); every other key is a sample key
+STAGE = "x-stage"
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> list[dict[str, Any]]:
+    """``node`` and the subschemas it inherits through ``$ref`` (local ``#/...`` references) and ``allOf``."""
+    found = [node]
+    if "$ref" in node:
+        target = schema
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        found += _resolve(schema, target)
+    for sub in node.get("allOf", []):
+        found += _resolve(schema, sub)
+    return found
+
+
+def _fit_only(schema: dict[str, Any], node: dict[str, Any]) -> set[str]:
+    return {key for part in _resolve(schema, node) for key, prop in part.get("properties", {}).items()
+            if any(p.get(STAGE) == "fit" for p in _resolve(schema, prop))}
+
+
+def fit_only_keys(schema: dict[str, Any], paper: str, experiment: str) -> frozenset[str]:
+    """The keys of an experiment's parameters (its own block and its document's ``common`` block) that the schema
+    marks ``x-stage: fit``: read by the fit (and figures), never by the sampler."""
+    section = schema["properties"][paper]["properties"]
+    nodes = [section["experiments"]["properties"][experiment], section.get("common", {})]
+    return frozenset(key for node in nodes for key in _fit_only(schema, node))
+
+
 def load_schema(path: str | Path) -> dict[str, Any]:
     return yaml.safe_load(Path(path).read_text())
 

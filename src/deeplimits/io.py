@@ -12,9 +12,9 @@ import os
 import platform
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -22,7 +22,7 @@ import deeplimits
 
 PROVENANCE_KEY = "__provenance__"
 #: provenance fields that legitimately differ between two runs of the same config
-VOLATILE_PROVENANCE = ("wall_time_s", "host", "created", "git_commit")
+VOLATILE_PROVENANCE = ("wall_time_s", "peak_rss_mb", "host", "created", "git_commit")
 
 
 def _json_default(obj: Any) -> Any:
@@ -55,14 +55,32 @@ def to_json(obj: Any) -> str:
     return json.dumps(_finite_or_none(obj), default=_json_default, indent=1, allow_nan=False)
 
 
-def atomic_write(path: str | os.PathLike, suffix: str, write) -> None:
-    """Call ``write(tmp)`` on a temporary file (same folder, given suffix), then rename it onto ``path``."""
+#: infix of the temporary file a write goes to before its rename, ``.<name>.partial-<random>``
+PARTIAL = ".partial-"
+
+
+def partial_files(path: str | os.PathLike) -> list[Path]:
+    """Temporary files of unfinished writes of ``path`` (left behind only by a killed process)."""
+    path = Path(path)
+    return sorted(path.parent.glob(f".{path.name}{PARTIAL}*"))
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> None:
+    """Call ``write(stream)`` on a temporary file next to ``path``, flush it to disk, then rename it onto ``path``.
+
+    The temporary file is hidden and does not end in the target's suffix (``.x.npz.partial-1a2b``), so that a
+    process killed mid-write (``kill -9``, a node failure) leaves no file that looks or loads like a result; the
+    next write of the same path removes such leftovers first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{suffix}", dir=path.parent)
-    os.close(fd)
+    for stale in partial_files(path):
+        stale.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{PARTIAL}", dir=path.parent)
     try:
-        write(tmp)
+        with os.fdopen(fd, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -71,7 +89,7 @@ def atomic_write(path: str | os.PathLike, suffix: str, write) -> None:
 
 def write_text(path: str | os.PathLike, text: str) -> None:
     """Write text atomically."""
-    atomic_write(path, Path(path).suffix, lambda tmp: Path(tmp).write_text(text))
+    atomic_write(path, lambda stream: stream.write(text.encode()))
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
@@ -89,7 +107,7 @@ def write_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], provena
         raise ValueError(f"array name {PROVENANCE_KEY!r} is reserved")
     payload = {k: np.asarray(v) for k, v in arrays.items()}
     payload[PROVENANCE_KEY] = np.array(to_json(provenance))
-    atomic_write(path, ".npz", lambda tmp: np.savez(tmp, **payload))
+    atomic_write(path, lambda stream: np.savez(stream, **payload))
 
 
 def read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

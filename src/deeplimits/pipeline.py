@@ -1,28 +1,23 @@
-"""The four pipeline steps as plain functions (the Snakemake scripts are thin wrappers around them).
+"""What each job of the workflow receives, computed when the Snakefile is parsed (``workflow/rules/common.smk``).
 
-sample: config parameters -> results/samples/{paper}/{experiment}.npz
-fit:    samples -> results/stats/{paper}/{experiment}.json (estimates, theory values, claims)
-figure: samples + stats -> results/figures/{paper}/{figure}.png/.pdf
-audit:  stats -> results/audit/{paper}.json/.md; all papers -> audit.json/.md
+- parameters: an experiment's parameters (its document's ``common`` block, its own block, the preset's caps),
+  split into the keys its sampler reads and the keys only its fit reads (schema annotation ``x-stage: fit``),
+  so that an audit knob never resamples;
+- code inputs: the source files of every package module a job imports (:mod:`deeplimits.codegraph`), as paths
+  relative to the working directory, so that a code edit reruns exactly the jobs that import it and a moved
+  checkout reruns nothing.
+
+The jobs themselves live in :mod:`deeplimits.jobs`.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
-import logging
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from deeplimits import io, papers
-from deeplimits.rng import setting_seed
-
-log = logging.getLogger("deeplimits")
+from deeplimits import codegraph, config
 
 
 def _is_int(v: Any) -> bool:
@@ -58,136 +53,39 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def experiment_params(config: dict[str, Any], paper: str, experiment: str) -> dict[str, Any]:
+def experiment_params(cfg: dict[str, Any], paper: str, experiment: str) -> dict[str, Any]:
     """Parameters of one experiment as plain Python types: the paper's ``common`` block, the experiment's
-    own block, sizes capped by the preset's ``caps``, keys sorted."""
-    section = config[paper]
+    own block, sizes capped by the preset's ``caps``, keys sorted (the fit reads all of them)."""
+    section = cfg[paper]
     params = {**copy.deepcopy(section.get("common", {})), **copy.deepcopy(section["experiments"][experiment])}
-    return _canonical(apply_caps(params, config["presets"][config["preset"]]["caps"]))
+    return _canonical(apply_caps(params, cfg["presets"][cfg["preset"]]["caps"]))
 
 
-@dataclass(frozen=True)
-class Seeds:
-    """Seed factory of one experiment: ``seeds("d=10")`` is SeedSequence(seed, paper, experiment, "d=10")."""
-
-    seed: int
-    paper: str
-    experiment: str
-
-    def __call__(self, *setting: str) -> np.random.SeedSequence:
-        return setting_seed(self.seed, self.paper, self.experiment, *setting)
+def sample_params(cfg: dict[str, Any], schema: dict[str, Any], paper: str, experiment: str) -> dict[str, Any]:
+    """The parameters the experiment's sampler reads: :func:`experiment_params` less the keys the schema marks
+    ``x-stage: fit`` (read by the fit only; changing one refits and re-audits, never resamples)."""
+    fit_only = config.fit_only_keys(schema, paper, experiment)
+    return {k: v for k, v in experiment_params(cfg, paper, experiment).items() if k not in fit_only}
 
 
-@dataclass(frozen=True)
-class Chunks:
-    """Chunk sizes (memory only): reduced samplers and brute-force networks."""
-
-    reduced: int
-    brute: int
+#: the job module of each rule (:mod:`deeplimits.jobs`)
+JOB_MODULES = {"sample": "deeplimits.jobs.sample", "fit": "deeplimits.jobs.fit",
+               "figure": "deeplimits.jobs.figure", "audit": "deeplimits.jobs.audit"}
 
 
-def _function(module: str, name: str) -> Callable:
-    return getattr(importlib.import_module(module), name)
+def job_roots(src: Path, job: str, paper: str | None = None) -> list[str]:
+    """The modules a job imports by name: its job module, and for one document the module it dispatches to
+    (the job module's ``DISPATCH``, read from its source) and the document's registry."""
+    module = JOB_MODULES[job]
+    dispatch = codegraph.string_constant(src, module, "DISPATCH")
+    if paper is None or dispatch is None:
+        return [module]
+    return [module, f"deeplimits.papers.{paper}", dispatch.format(paper=paper)]
 
 
-def sample(paper: str, experiment: str, params: dict[str, Any], seed: int, chunks: Chunks,
-           output: str | Path) -> None:
-    """Draw the experiment's samples and write them with provenance."""
-    runner = _function(f"deeplimits.papers.{paper}.sampling", f"run_{experiment}")
-    log.info("sampling %s/%s with %s", paper, experiment, params)
-    start = time.perf_counter()
-    arrays = runner(params, Seeds(seed, paper, experiment), chunks)
-    wall = time.perf_counter() - start
-    log.info("sampled %d arrays in %.1f s", len(arrays), wall)
-    meta = io.provenance(paper=paper, experiment=experiment, parameters=params, seed=seed,
-                         method=params.get("method", "as per experiment"), chunk_size=chunks.reduced,
-                         brute_chunk_size=chunks.brute, wall_time_s=round(wall, 3))
-    io.write_npz(output, arrays, meta)
-
-
-def fit(paper: str, experiment: str, params: dict[str, Any], samples: str | Path, output: str | Path) -> None:
-    """Estimates with standard errors, theory values with formula names, and the experiment's claims."""
-    arrays, meta = io.read_npz(samples)
-    fitter = _function(f"deeplimits.papers.{paper}.claims", f"fit_{experiment}")
-    stats, claims = fitter(arrays, params)
-    io.write_json(output, {"paper": paper, "experiment": experiment, "parameters": params,
-                           "sample_provenance": meta, "stats": stats, "claims": claims})
-    log.info("%s/%s: %d claims", paper, experiment, len(claims))
-
-
-def figure(paper: str, figure_id: str, params: dict[str, dict[str, Any]], samples: Sequence[str],
-           stats: Sequence[str], outputs: Sequence[str]) -> None:
-    """Draw one figure from its experiments' samples and stats; save every output (PNG and PDF)."""
-    from deeplimits.plotting import style
-
-    experiments = papers.load(paper).FIGURES[figure_id].experiments
-    data = {exp: (io.read_npz(s)[0], io.read_json(j)) for exp, s, j in zip(experiments, samples, stats,
-                                                                          strict=True)}
-    plot = _function(f"deeplimits.plotting.{paper}", f"plot_{figure_id}")
-    with style.house_style():
-        fig = plot(data, params)
-        for out in outputs:
-            style.save(fig, out)
-
-
-def _records(fits: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The claims of the fits' stats files, in order."""
-    return [rec for content in fits for rec in content["claims"]]
-
-
-def write_audit(records: list[dict[str, Any]], title: str, json_out: str | Path, md_out: str | Path,
-                appendix: str = "") -> None:
-    """Write the audit records (in registry order) as JSON and as a Markdown table (then ``appendix``)."""
-    from deeplimits import audit as audit_mod  # scipy.stats: imported only by the jobs that need it
-
-    io.write_json(json_out, records)
-    io.write_text(md_out, audit_mod.markdown(records, title) + appendix)
-
-
-def _tables(fits: Sequence[dict[str, Any]]) -> str:
-    """Markdown tables that fits provide (stats key ``markdown``, e.g. bordelon/table1), one section each."""
-    sections = []
-    for content in fits:
-        if isinstance(content["stats"], dict) and "markdown" in content["stats"]:
-            sections.append(f"\n## Table: {content['paper']}/{content['experiment']}\n\n{content['stats']['markdown']}")
-    return "".join(sections)
-
-
-def audit(paper: str, stats: Sequence[str], json_out: str | Path, md_out: str | Path) -> None:
-    """Audit of one document from its stats files; Markdown tables of the fits follow the claims."""
-    fits = [io.read_json(path) for path in stats]
-    write_audit(_records(fits), f"Audit: {paper}", json_out, md_out, _tables(fits))
-
-
-def audit_all(paper_audits: Sequence[str], json_out: str | Path, md_out: str | Path) -> None:
-    """The combined audit of all documents."""
-    records = [rec for path in paper_audits for rec in io.read_json(path)]
-    write_audit(records, "Audit: all documents", json_out, md_out)
-
-
-class logged:
-    """Context manager for rule scripts: log records and stderr (warnings, tracebacks) go to ``path``."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-
-    def __enter__(self):
-        import sys
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.stream = self.path.open("w")
-        self.stderr, sys.stderr = sys.stderr, self.stream
-        logging.basicConfig(stream=self.stream, level=logging.INFO, force=True,
-                            format="%(asctime)s %(levelname)s %(message)s")
-        logging.captureWarnings(True)
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        import sys
-        import traceback
-
-        if exc is not None:
-            traceback.print_exception(exc_type, exc, tb, file=self.stream)
-        sys.stderr = self.stderr
-        self.stream.close()
-        return False
+def code_inputs(src: str | os.PathLike, job: str, paper: str | None = None) -> list[str]:
+    """Source files a job's results depend on (the import closure of :func:`job_roots`), as paths relative to
+    the working directory; ``src`` is the source root holding ``deeplimits/``."""
+    src = Path(src).resolve()
+    files = codegraph.source_files(src, job_roots(src, job, paper))
+    return [os.path.relpath(f) for f in files]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,6 +29,26 @@ def _name_entropy(name: str) -> int:
 def setting_seed(global_seed: int, *names: str) -> np.random.SeedSequence:
     """SeedSequence from the global seed and a path of names, e.g. ("nica", "fig1", "d=10")."""
     return np.random.SeedSequence([int(global_seed), *(_name_entropy(n) for n in names)])
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """Seed factory of one experiment: ``seeds("d=10")`` is SeedSequence(seed, paper, experiment, "d=10")."""
+
+    seed: int
+    paper: str
+    experiment: str
+
+    def __call__(self, *setting: str) -> np.random.SeedSequence:
+        return setting_seed(self.seed, self.paper, self.experiment, *setting)
+
+
+@dataclass(frozen=True)
+class Chunks:
+    """Chunk sizes (memory only, never the arrays): reduced samplers and brute-force networks."""
+
+    reduced: int
+    brute: int
 
 
 def validate_chunk_size(chunk_size: int) -> int:

@@ -1,7 +1,8 @@
 rule audit:
     """Claim-by-claim audit of one document."""
     input:
-        paper_stats,
+        stats=paper_stats,
+        code=audit_code,
     output:
         json="results/audit/{paper}.json",
         md="results/audit/{paper}.md",
@@ -20,7 +21,8 @@ rule audit:
 rule audit_all:
     """The combined audit of every configured document."""
     input:
-        expand("results/audit/{paper}.json", paper=CONFIGURED_PAPERS),
+        audits=expand("results/audit/{paper}.json", paper=CONFIGURED_PAPERS),
+        code=audit_code,
     output:
         json="results/audit/audit.json",
         md="results/audit/audit.md",

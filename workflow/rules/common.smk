@@ -1,23 +1,34 @@
 # Helpers and input functions shared by every rule. The configuration is validated here, at parse
 # time, so a bad value stops the run before any job starts.
+import os
 from pathlib import Path
 
 from deeplimits import config as dl_config
 from deeplimits import papers, pipeline
 from deeplimits import resources as dl_resources
 
-dl_config.validate(
-    config, dl_config.load_schema(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
-)
+SCHEMA = dl_config.load_schema(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+dl_config.validate(config, SCHEMA)
 
-SRC = Path(workflow.basedir) / "src" / "deeplimits"
+# The package sources, relative to the working directory: code inputs are relative paths, so a moved or copied
+# checkout (with results/ and .snakemake/) reruns nothing.
+SRC = os.path.relpath(Path(workflow.basedir) / "src")
 CONFIGURED_PAPERS = [p for p in papers.PAPERS if p in config]
+
+
+def known_ids(ids_by_paper):
+    """Wildcard constraint that accepts an id only after its own document's folder, e.g. ``fig1`` in
+    ``nica/fig1`` but not ``hayou/fig1``: one fixed-width look-behind per document. Any other path falls
+    through to rule unknown_target, which names the known ids."""
+    return "|".join(
+        f"(?<={paper}/)(?:{'|'.join(sorted(ids, key=len, reverse=True))})" for paper, ids in ids_by_paper.items()
+    )
 
 
 wildcard_constraints:
     paper="|".join(papers.PAPERS),
-    experiment=r"[A-Za-z][A-Za-z0-9_]*",
-    figure=r"[A-Za-z][A-Za-z0-9_]*",
+    experiment=known_ids({p: papers.load(p).EXPERIMENTS for p in papers.PAPERS}),
+    figure=known_ids({p: papers.load(p).FIGURES for p in papers.PAPERS}),
 
 
 def registry(paper):
@@ -46,30 +57,32 @@ def audit_targets():
 
 
 def experiment_settings(wildcards):
-    """The experiment's parameters as plain Python types (tracked by Snakemake's params trigger)."""
+    """All the experiment's parameters as plain Python types (the fit's; tracked by Snakemake's params trigger)."""
     return pipeline.experiment_params(config, wildcards.paper, wildcards.experiment)
 
 
-def theory_sources(paper, experiments):
-    names = sorted({t for e in experiments for t in registry(paper).EXPERIMENTS[e].theory})
-    return [str(SRC / "theory" / f"{t}.py") for t in names]
+def sample_settings(wildcards):
+    """The parameters the experiment's sampler reads (fit-only keys, schema ``x-stage: fit``, left out)."""
+    return pipeline.sample_params(config, SCHEMA, wildcards.paper, wildcards.experiment)
 
 
-def sample_sources(wildcards):
-    """Sampling code the samples depend on: a change resamples exactly these experiments."""
-    exp = registry(wildcards.paper).EXPERIMENTS[wildcards.experiment]
-    return [str(SRC / "rng.py"), str(SRC / "papers" / wildcards.paper / "sampling.py")] + [
-        str(SRC / "samplers" / f"{m}.py") for m in exp.samplers
-    ]
+# Code inputs: the source files of every package module the job imports (deeplimits.codegraph), derived from the
+# import graph. A change reruns exactly the jobs that import the module: sampling code resamples, fit and theory
+# code refits, plotting code redraws.
+def sample_code(wildcards):
+    return pipeline.code_inputs(SRC, "sample", wildcards.paper)
 
 
-def fit_sources(wildcards):
-    """Estimation and claim code (a change refits and re-audits, never resamples)."""
-    return [
-        str(SRC / "stats.py"),
-        str(SRC / "audit.py"),
-        str(SRC / "papers" / wildcards.paper / "claims.py"),
-    ] + theory_sources(wildcards.paper, [wildcards.experiment])
+def fit_code(wildcards):
+    return pipeline.code_inputs(SRC, "fit", wildcards.paper)
+
+
+def figure_code(wildcards):
+    return pipeline.code_inputs(SRC, "figure", wildcards.paper)
+
+
+def audit_code(wildcards):
+    return pipeline.code_inputs(SRC, "audit")
 
 
 def figure_experiments(wildcards):
@@ -84,16 +97,8 @@ def figure_stats(wildcards):
     return [f"results/stats/{wildcards.paper}/{e}.json" for e in figure_experiments(wildcards)]
 
 
-def figure_sources(wildcards):
-    """Plotting code (a change redraws, never resamples)."""
-    return [
-        str(SRC / "plotting" / "style.py"),
-        str(SRC / "plotting" / "common.py"),
-        str(SRC / "plotting" / f"{wildcards.paper}.py"),
-    ] + theory_sources(wildcards.paper, figure_experiments(wildcards))
-
-
 def figure_settings(wildcards):
+    """All parameters of the figure's experiments (a figure may draw fit-only values such as claim times)."""
     return {
         e: pipeline.experiment_params(config, wildcards.paper, e)
         for e in figure_experiments(wildcards)
@@ -125,13 +130,13 @@ def paper_stats(wildcards):
 # retried job's request.
 def sample_mem_mb(wildcards, attempt):
     return dl_resources.sample_mem_mb(
-        wildcards.paper, wildcards.experiment, experiment_settings(wildcards), attempt
+        wildcards.paper, wildcards.experiment, sample_settings(wildcards), attempt
     )
 
 
 def sample_runtime(wildcards, attempt):
     return dl_resources.sample_runtime(
-        wildcards.paper, wildcards.experiment, experiment_settings(wildcards), attempt
+        wildcards.paper, wildcards.experiment, sample_settings(wildcards), attempt
     )
 
 
@@ -151,3 +156,23 @@ def light_runtime(wildcards, attempt):
 
 def audit_mem_mb(wildcards, attempt):
     return dl_resources.AUDIT_MEM_MB * attempt
+
+
+def unknown_target_reason(wildcards):
+    """Why a requested file under results/ matches no rule: names the unknown document, experiment or figure and
+    lists the known ones (shown by Snakemake as the missing input of rule unknown_target; no job runs)."""
+    parts = wildcards.path.split("/")
+    if wildcards.kind == "audit" and len(parts) == 1:
+        name = parts[0].rsplit(".", 1)[0]
+        return [f"unknown document {name!r} in results/audit/; known: {', '.join(papers.PAPERS)}, audit"]
+    if parts[0] not in papers.PAPERS or len(parts) != 2:
+        return [f"unknown document {parts[0]!r} in results/{wildcards.kind}/; known: {', '.join(papers.PAPERS)}"]
+    paper, (name, _, ext) = parts[0], parts[1].rpartition(".")
+    if wildcards.kind == "figures":
+        known, what, extensions = registry(paper).FIGURES, "figure", ("png", "pdf")
+    else:
+        known, what = registry(paper).EXPERIMENTS, "experiment"
+        extensions = ("npz",) if wildcards.kind == "samples" else ("json",)
+    if name not in known:
+        return [f"unknown {what} id {name!r} of document {paper}; known: {', '.join(known)}"]
+    return [f"unknown file type .{ext} of {paper}/{name}; results/{wildcards.kind}/ holds .{' and .'.join(extensions)}"]

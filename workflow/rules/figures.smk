@@ -3,7 +3,7 @@ rule figure:
     input:
         samples=figure_samples,
         stats=figure_stats,
-        code=figure_sources,
+        code=figure_code,
     output:
         png=report(
             "results/figures/{paper}/{figure}.png",

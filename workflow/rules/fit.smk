@@ -2,7 +2,7 @@ rule fit:
     """Estimates with standard errors, theory values and the experiment's audit claims."""
     input:
         samples="results/samples/{paper}/{experiment}.npz",
-        code=fit_sources,
+        code=fit_code,
     output:
         "results/stats/{paper}/{experiment}.json",
     params:

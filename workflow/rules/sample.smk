@@ -1,18 +1,20 @@
 rule sample:
-    """Draw one experiment's samples (heavy; cached as .npz with provenance)."""
+    """Draw one experiment's samples (heavy; cached as .npz with provenance, and shareable between checkouts
+    with `snakemake --cache` and SNAKEMAKE_OUTPUT_CACHE). The job records its own wall time and peak memory in
+    the provenance: Snakemake allows no benchmark file on a rule whose output may come from the cache."""
     input:
-        sample_sources,
+        code=sample_code,
     output:
         "results/samples/{paper}/{experiment}.npz",
     params:
-        settings=experiment_settings,
+        experiment="{paper}/{experiment}",  # the cache key holds params, not wildcards: the seed depends on these
+        settings=sample_settings,
         seed=config["seed"],
         chunk_size=config["chunk_size"],
         brute_chunk_size=config["brute_chunk_size"],
     log:
         "results/logs/sample/{paper}/{experiment}.log",
-    benchmark:
-        "results/benchmarks/sample/{paper}/{experiment}.tsv"
+    cache: "omit-software"
     threads: dl_resources.THREADS
     resources:
         mem_mb=sample_mem_mb,

@@ -1,17 +1,18 @@
-"""Rule audit: claim-by-claim audit of one document (deeplimits.pipeline.audit)."""
+"""Rule audit: claim-by-claim audit of one document (deeplimits.jobs.audit)."""
 
 
 from typing import TYPE_CHECKING
 
-from deeplimits import pipeline
+from deeplimits.jobs import logged
+from deeplimits.jobs.audit import audit
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 
 def main(smk) -> None:
-    with pipeline.logged(smk.log[0]):
-        pipeline.audit(smk.wildcards.paper, list(smk.input), smk.output.json, smk.output.md)
+    with logged(smk.log[0]):
+        audit(smk.wildcards.paper, list(smk.input.stats), smk.output.json, smk.output.md)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,18 @@
-"""Rule audit_all: the combined audit of every document (deeplimits.pipeline.audit_all)."""
+"""Rule audit_all: the combined audit of every document (deeplimits.jobs.audit)."""
 
 
 from typing import TYPE_CHECKING
 
-from deeplimits import pipeline
+from deeplimits.jobs import logged
+from deeplimits.jobs.audit import audit_all
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 
 def main(smk) -> None:
-    with pipeline.logged(smk.log[0]):
-        pipeline.audit_all(list(smk.input), smk.output.json, smk.output.md)
+    with logged(smk.log[0]):
+        audit_all(list(smk.input.audits), smk.output.json, smk.output.md)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Registry of the documents: each ``papers/<paper>/`` package declares its experiments and figures.
 
 A document package provides
-- ``EXPERIMENTS``: experiment name -> :class:`Experiment` (which sampler and theory modules it uses);
+- ``EXPERIMENTS``: the experiment names (one cached sample file each), in order;
 - ``FIGURES``: figure id -> :class:`Figure` (the experiments it draws on, its caption);
 - ``sampling.run_<experiment>(params, seeds, chunks)``: draws the samples (rule sample);
 - ``claims.fit_<experiment>(arrays, params)``: estimates, theory values and audit claims (rule fit);
@@ -16,14 +16,6 @@ from dataclasses import dataclass
 from types import ModuleType
 
 PAPERS = ("nica", "bassetti", "hayou", "bordelon")
-
-
-@dataclass(frozen=True)
-class Experiment:
-    """One cached sample file. ``samplers``/``theory``: module names whose source it depends on."""
-
-    samplers: tuple[str, ...]
-    theory: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

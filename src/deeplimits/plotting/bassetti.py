@@ -1,7 +1,7 @@
 """Figures of the bassetti document (spec shared/spec/bassetti.md §5): one ``plot_<figure>(data, params)`` per figure.
 
 ``data[experiment] = (arrays, stats)``: the arrays of the sample file and the stats JSON written by
-:func:`deeplimits.pipeline.fit` (keys ``parameters``, ``stats``, ``claims``); ``params[experiment]`` is the
+:func:`deeplimits.jobs.fit.fit` (keys ``parameters``, ``stats``, ``claims``); ``params[experiment]`` is the
 experiment's parameter dict; the experiments of each figure are ``deeplimits.papers.bassetti.FIGURES``.
 
 Conventions: ``N`` is a network width and ``alpha = L/N`` (spec §2); ``n`` is a number of samples (draws or

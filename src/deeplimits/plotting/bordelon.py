@@ -1,7 +1,7 @@
 """Figures of the bordelon document (spec shared/spec/bordelon.md §5): one ``plot_<figure>(data, params)`` per figure.
 
 ``data[experiment] = (arrays, stats)``: the arrays of the sample file and the stats JSON written by
-:func:`deeplimits.pipeline.fit` (keys ``parameters``, ``stats``, ``claims``); ``params[experiment]`` is the
+:func:`deeplimits.jobs.fit.fit` (keys ``parameters``, ``stats``, ``claims``); ``params[experiment]`` is the
 experiment's parameter dict; the experiments of each figure are ``deeplimits.papers.bordelon.FIGURES``. Curves are
 read from the stats JSON (:mod:`deeplimits.papers.bordelon.claims`) under the names of
 :func:`~deeplimits.papers.bordelon.sampling.curve_key`, rebuilt here from ``params`` (every list of widths, depths,

@@ -1,7 +1,7 @@
 """Plotting helpers shared by every document's figure module (house style: :mod:`deeplimits.plotting.style`).
 
-``data[experiment] = (arrays, stats)`` as :func:`deeplimits.pipeline.figure` passes it: the arrays of the sample
-file and the stats JSON written by :func:`deeplimits.pipeline.fit` (keys ``parameters``, ``stats``, ``claims``);
+``data[experiment] = (arrays, stats)`` as :func:`deeplimits.jobs.figure.figure` passes it: the arrays of the sample
+file and the stats JSON written by :func:`deeplimits.jobs.fit.fit` (keys ``parameters``, ``stats``, ``claims``);
 ``params[experiment]`` is the experiment's parameter dict.
 
 Estimates of the stats JSON are dicts ``{"value", "stderr", "n"}``; a non-finite value or SE (e.g. a batch-means

@@ -1,7 +1,7 @@
 """Figures of the hayou document (spec shared/spec/hayou.md §5): one ``plot_<figure>(data, params)`` per figure.
 
 ``data[experiment] = (arrays, stats)``: the arrays of the sample file and the stats JSON written by
-:func:`deeplimits.pipeline.fit` (keys ``parameters``, ``stats``, ``claims``); ``params[experiment]`` is the
+:func:`deeplimits.jobs.fit.fit` (keys ``parameters``, ``stats``, ``claims``); ``params[experiment]`` is the
 experiment's parameter dict; the experiments of each figure are ``deeplimits.papers.hayou.FIGURES``. Every size
 (depths, widths, times, windows) is read from ``params``.
 

@@ -1,7 +1,7 @@
 """Figures of the nica document (spec shared/spec/nica.md §5): one ``plot_<figure>(data, params)`` per figure.
 
 ``data[experiment] = (arrays, stats)``: the arrays of the sample file and the stats JSON written by
-:func:`deeplimits.pipeline.fit` (keys ``parameters``, ``stats``, ``claims``); ``params[experiment]`` is the
+:func:`deeplimits.jobs.fit.fit` (keys ``parameters``, ``stats``, ``claims``); ``params[experiment]`` is the
 experiment's parameter dict. Every figure reads its sizes (depths, widths, alpha^2, ...) from ``params``.
 
 Conventions (house style, spec §7): simulations are histograms, or markers with +-1 SE error bars taken from

@@ -43,4 +43,4 @@ def save(fig, path: str | Path) -> None:
 
     path = Path(path)
     metadata = {"CreationDate": None} if path.suffix == ".pdf" else {"Software": None}
-    atomic_write(path, path.suffix, lambda tmp: fig.savefig(tmp, metadata=metadata))
+    atomic_write(path, lambda stream: fig.savefig(stream, format=path.suffix[1:], metadata=metadata))

@@ -7,18 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from deeplimits.papers import Experiment, Figure
+from deeplimits.papers import Figure
 
-EXPERIMENTS = {
-    "d1": Experiment(samplers=("linear",), theory=("mixture",)),
-    "d1_convergence": Experiment(samplers=("linear",), theory=("mixture",)),
-    "d2_exact": Experiment(samplers=("linear",), theory=("mixture",)),
-    "d2_limit": Experiment(samplers=("linear",), theory=("mixture",)),
-    "multi_input": Experiment(samplers=("linear",), theory=("mixture",)),
-    "posterior": Experiment(samplers=("linear",), theory=("mixture",)),
-    "widths": Experiment(samplers=("linear",), theory=("mixture",)),
-    "rank": Experiment(samplers=("linear",), theory=("mixture",)),
-}
+EXPERIMENTS = ("d1", "d1_convergence", "d2_exact", "d2_limit", "multi_input", "posterior", "widths", "rank")
 
 FIGURES = {
     "fig1": Figure(("d1",), "Single-output prior (S2, S4): the law of one output is a "

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from deeplimits.pipeline import Chunks, Seeds
+from deeplimits.rng import Chunks, Seeds
 from deeplimits.samplers.linear import (
     bartlett_factor,
     brute_linear,

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from deeplimits.papers import Experiment, Figure
+from deeplimits.papers import Figure
 
-_SIM = ("training",)
-_DMFT = ("dmft",)
-
-EXPERIMENTS = {name: Experiment(samplers=_SIM, theory=_DMFT) for name in (
+EXPERIMENTS = (
     "fig1", "fig2", "fig3", "fig4", "fig5", "fig6_sgd", "fig6_width", "fig6_difficulty", "fig7", "table1",
-    "figA1", "figA2")}
+    "figA1", "figA2")
 
 FIGURES = {
     "fig1": Figure(("fig1",), "Width and depth in the loss dynamics (C0: isotropic data, MLP, alpha = 2, eta0 = 0.05): "

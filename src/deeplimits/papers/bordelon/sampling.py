@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from deeplimits.pipeline import Chunks, Seeds
+from deeplimits.rng import Chunks, Seeds
 from deeplimits.samplers.training import TrainingConfig, record_times, simulate
 
 Arrays = dict[str, np.ndarray]

@@ -8,25 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from deeplimits.papers import Experiment, Figure
+from deeplimits.papers import Figure
 
-_S1 = ("infdepth",)
-_TH = ("infdepth",)
-
-EXPERIMENTS = {
-    "gbm": Experiment(samplers=_S1, theory=_TH),
-    "ou_activation": Experiment(samplers=_S1, theory=_TH),
-    "ou": Experiment(samplers=_S1, theory=_TH),
-    "collapse": Experiment(samplers=_S1, theory=_TH),
-    "quasi_gbm": Experiment(samplers=_S1, theory=_TH),
-    "limits": Experiment(samplers=_S1, theory=_TH),
-    "correlation": Experiment(samplers=_S1, theory=_TH),
-    "gradients": Experiment(samplers=_S1, theory=_TH),
-    "layers": Experiment(samplers=_S1, theory=_TH),
-    "identity_norm": Experiment(samplers=_S1, theory=_TH),
-    "piecewise": Experiment(samplers=_S1, theory=_TH),
-    "validation": Experiment(samplers=_S1, theory=_TH),
-}
+EXPERIMENTS = ("gbm", "ou_activation", "ou", "collapse", "quasi_gbm", "limits", "correlation", "gradients", "layers",
+               "identity_norm", "piecewise", "validation")
 
 _LAYERS = "Scaled log-norm U_l = log(||phi(Y_l)|| / sqrt(n)) of the post-activations, standardised, across layers " \
           "of one network (ReLU, L = 200 [choice]), n = {n}: the Gaussian fits the last layers better."

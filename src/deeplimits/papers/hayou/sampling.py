@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from deeplimits.pipeline import Chunks, Seeds
+from deeplimits.rng import Chunks, Seeds
 from deeplimits.samplers.infdepth import activation, euler_single, explicit_network, gram_multi, pair_inputs
 from deeplimits.theory.infdepth import erfi_inv
 

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from deeplimits.papers import Experiment, Figure
+from deeplimits.papers import Figure
 
-EXPERIMENTS = {
-    "fig1": Experiment(samplers=("mlp", "brute", "weights"), theory=("loggaussian",)),
-    "moments": Experiment(samplers=("mlp",), theory=("loggaussian",)),
-    "layerterms": Experiment(samplers=("mlp",), theory=("loggaussian",)),
-    "widths": Experiment(samplers=("mlp",), theory=("loggaussian",)),
-    "resnet": Experiment(samplers=("resnet", "brute", "weights"), theory=("loggaussian",)),
-    "grad": Experiment(samplers=("resnet", "brute", "weights"), theory=("loggaussian",)),
-    "universality": Experiment(samplers=("brute", "weights"), theory=("loggaussian",)),
-    "validation": Experiment(samplers=("mlp", "resnet", "brute", "weights"), theory=("loggaussian",)),
-}
+EXPERIMENTS = ("fig1", "moments", "layerterms", "widths", "resnet", "grad", "universality", "validation")
 
 FIGURES = {
     "fig1": Figure(("fig1",), "Density of ln|z_out|^2: simulation vs the log-Gaussian law of Theorem 2 (red), "

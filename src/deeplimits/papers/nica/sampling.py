@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from deeplimits.pipeline import Chunks, Seeds
+from deeplimits.rng import Chunks, Seeds
 from deeplimits.samplers import mlp
 from deeplimits.samplers.brute import brute_network
 from deeplimits.samplers.mlp import bartlett_tangent, chi2_mlp, layer_terms
