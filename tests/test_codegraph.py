@@ -51,7 +51,8 @@ def test_closure_follows_every_import_form(tmp_path):
 
 
 def test_dispatch_constant_is_read_without_importing(tmp_path):
-    src = _write(tmp_path, {"deeplimits/__init__.py": "", "deeplimits/job.py": 'raise SystemExit\nDISPATCH = "x.{paper}"\n'})
+    src = _write(tmp_path, {"deeplimits/__init__.py": "",
+                            "deeplimits/job.py": 'raise SystemExit\nDISPATCH = "x.{paper}"\n'})
     assert codegraph.string_constant(src, "deeplimits.job", "DISPATCH") == "x.{paper}"
     assert codegraph.string_constant(src, "deeplimits.job", "OTHER") is None
 

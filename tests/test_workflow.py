@@ -1,15 +1,18 @@
 """The whole workflow on the smoke preset, in a scratch copy of the project.
 
 Proves: every figure and the audit are produced with no unexpected verdicts; nothing reruns when
-nothing changed; a parameter change reruns exactly its dependents; plotting code changes only redraw;
-sampler code changes resample only the experiments that use that sampler; bad config stops before
-any job; arrays do not depend on --cores or chunk size; the report is built.
+nothing changed; a parameter change reruns exactly its dependents, a fit-only key never resamples;
+plotting code changes only redraw; a code edit reruns exactly the jobs whose (derived) code inputs
+hold it, and those cover every module a sample job loaded; a moved checkout reruns nothing; bad
+config and unknown ids stop before any job; arrays do not depend on --cores or chunk size; the
+report is built. The shared cache and kill -9 of a sample job: tests/test_reruns.py.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -29,8 +32,12 @@ FIGURES = ([f"nica/{f}" for f in NICA_FIGURES] + [f"bassetti/{f}" for f in BASSE
            + [f"hayou/{f}" for f in HAYOU_FIGURES] + [f"bordelon/{f}" for f in BORDELON_FIGURES])
 BORDELON_EXPERIMENTS = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6_sgd", "fig6_width", "fig6_difficulty", "fig7",
                         "table1", "figA1", "figA2"]
+NICA_EXPERIMENTS = NICA_FIGURES
+BASSETTI_EXPERIMENTS = ["d1", "d1_convergence", "d2_exact", "d2_limit", "multi_input", "posterior", "widths", "rank"]
 HAYOU_EXPERIMENTS = ["gbm", "ou_activation", "ou", "collapse", "quasi_gbm", "limits", "correlation", "gradients",
                      "layers", "identity_norm", "piecewise", "validation"]
+
+ALL_EXPERIMENTS = NICA_EXPERIMENTS + BASSETTI_EXPERIMENTS + HAYOU_EXPERIMENTS + BORDELON_EXPERIMENTS
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -112,26 +119,114 @@ def test_plotting_code_change_only_redraws(workdir):
     assert planned(workdir) == set()  # same content again: same checksum, nothing to do
 
 
-def test_sampler_code_change_resamples_its_experiments_only(workdir):
-    outs = _edit_and_plan(workdir, "src/deeplimits/samplers/resnet.py")
-    samples = {o for o in outs if o.startswith("results/samples/")}
-    assert samples == {f"results/samples/nica/{e}.npz" for e in ("resnet", "grad", "validation")}
-    assert "results/figures/nica/fig1.png" not in outs and "results/audit/nica.json" in outs
-    assert not any("bassetti" in o for o in outs - {"results/audit/audit.json", "results/audit/audit.md"})
+def test_code_change_reruns_exactly_the_jobs_that_import_it(workdir):
+    """Code inputs come from the import graph: a module's edit reruns every job whose modules import it, directly
+    or not, and nothing else."""
+    outs = _edit_and_plan(workdir, "src/deeplimits/samplers/resnet.py")  # nica's runners; hayou's via infdepth
+    assert {o for o in outs if o.startswith("results/samples/")} == {
+        f"results/samples/nica/{e}.npz" for e in NICA_EXPERIMENTS} | {
+        f"results/samples/hayou/{e}.npz" for e in HAYOU_EXPERIMENTS}
+    assert not any("bassetti" in o or "bordelon" in o for o in outs)
     outs = _edit_and_plan(workdir, "src/deeplimits/samplers/linear.py")
     assert {o for o in outs if o.startswith("results/samples/")} == {
-        f"results/samples/bassetti/{e}.npz" for e in ("d1", "d1_convergence", "d2_exact", "d2_limit", "multi_input",
-                                                       "posterior", "widths", "rank")}
-    outs = _edit_and_plan(workdir, "src/deeplimits/samplers/infdepth.py")
+        f"results/samples/bassetti/{e}.npz" for e in BASSETTI_EXPERIMENTS}
+    outs = _edit_and_plan(workdir, "src/deeplimits/theory/infdepth.py")  # hayou samples with it (OU, erfi^-1)
     assert {o for o in outs if o.startswith("results/samples/")} == {
         f"results/samples/hayou/{e}.npz" for e in HAYOU_EXPERIMENTS}
-    outs = _edit_and_plan(workdir, "src/deeplimits/theory/dmft.py")  # theory: refit, never resample
+    outs = _edit_and_plan(workdir, "src/deeplimits/theory/dmft.py")  # theory of the fit only: refit, never resample
     assert not any(o.startswith("results/samples/") for o in outs)
     assert {o for o in outs if o.startswith("results/stats/")} == {
         f"results/stats/bordelon/{e}.json" for e in BORDELON_EXPERIMENTS}
-    outs = _edit_and_plan(workdir, "src/deeplimits/samplers/training.py")
-    assert {o for o in outs if o.startswith("results/samples/")} == {
-        f"results/samples/bordelon/{e}.npz" for e in BORDELON_EXPERIMENTS}
+    outs = _edit_and_plan(workdir, "src/deeplimits/papers/bordelon/claims.py")
+    assert not any(o.startswith("results/samples/") for o in outs) and "results/audit/bordelon.json" in outs
+    outs = _edit_and_plan(workdir, "src/deeplimits/jobs/sample.py")  # every sample job runs it
+    assert len([o for o in outs if o.startswith("results/samples/")]) == len(ALL_EXPERIMENTS)
+    outs = _edit_and_plan(workdir, "src/deeplimits/audit.py")  # claim records and tables: refit and re-audit
+    assert not any(o.startswith("results/samples/") for o in outs) and "results/audit/audit.md" in outs
+
+
+def _planned_jobs(workdir: Path) -> list[dict[str, str]]:
+    """Every job of the smoke DAG with its rule, wildcards and input files, from a forced dry run."""
+    proc = snakemake(workdir, "-n", "-F", "--cores", "1", *SMOKE)
+    jobs = []
+    for block in re.split(r"\n(?=rule |localrule )", proc.stdout + proc.stderr):
+        head = re.match(r"(?:local)?rule (\w+):", block)
+        inputs = re.search(r"^\s+input: (.+)$", block, flags=re.M)
+        wildcards = re.search(r"^\s+wildcards: (.+)$", block, flags=re.M)
+        if head:
+            jobs.append({"rule": head.group(1), "input": inputs.group(1).split(", ") if inputs else [],
+                         "wildcards": dict(kv.split("=", 1) for kv in wildcards.group(1).split(", ")) if wildcards
+                         else {}})
+    return jobs
+
+
+def _module_file(module: str) -> str:
+    path = Path("src", *module.split("."))
+    return str(path / "__init__.py") if (ROOT / path).is_dir() else str(path.with_suffix(".py"))
+
+
+def test_sample_inputs_cover_every_module_the_job_loaded(workdir):
+    """For every sample job of the smoke DAG: its inputs (as Snakemake plans them) include the source of every
+    deeplimits module loaded while it ran (recorded in the provenance from sys.modules), and nothing of plotting,
+    fits or the audit."""
+    jobs = [j for j in _planned_jobs(workdir) if j["rule"] == "sample"]
+    assert len(jobs) == len(ALL_EXPERIMENTS)
+    for job in jobs:
+        name = f"{job['wildcards']['paper']}/{job['wildcards']['experiment']}"
+        _, meta = io.read_npz(workdir / f"results/samples/{name}.npz")
+        loaded = {_module_file(m) for m in meta["modules"]}
+        assert loaded and loaded <= set(job["input"]), (name, loaded - set(job["input"]))
+        assert not [f for f in job["input"] if "/plotting/" in f or f.endswith(("/claims.py", "/audit.py"))], name
+        assert all(not Path(f).is_absolute() for f in job["input"]), name
+
+
+def test_moved_checkout_reruns_nothing(workdir, tmp_path):
+    """Code inputs are relative paths: a finished checkout copied elsewhere (results/ and .snakemake/ with it,
+    times preserved as cp -a does) has nothing to do."""
+    moved = tmp_path / "elsewhere" / "deeplimits"
+    shutil.copytree(workdir, moved, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+    assert planned(moved) == set()
+
+
+@pytest.mark.parametrize("key, value", [("claim_horizon", 90), ("claim_nus", [2.0, 4.0]),
+                                        ("theory_grid_points", 7), ("times", [10, 20])])
+def test_fit_only_key_refits_without_resampling(workdir, key, value):
+    """Every fit-only key of bordelon/fig2 (schema x-stage: fit) refits and re-audits, never resamples; a sample key
+    resamples."""
+    outs = _edit_config_and_plan(workdir, "bordelon", "fig2", key, value)
+    assert "results/samples/bordelon/fig2.npz" not in outs
+    assert {"results/stats/bordelon/fig2.json", "results/audit/bordelon.json", "results/figures/bordelon/fig2.png"
+            } <= outs
+
+
+def test_sample_key_resamples(workdir):
+    outs = _edit_config_and_plan(workdir, "bordelon", "fig2", "replicates", 3)
+    assert {"results/samples/bordelon/fig2.npz", "results/stats/bordelon/fig2.json"} <= outs
+
+
+def _edit_config_and_plan(workdir: Path, paper: str, experiment: str, key: str, value) -> set[str]:
+    path = workdir / "config.yaml"
+    original = path.read_text()
+    config = yaml.safe_load(original)
+    config[paper]["experiments"][experiment][key] = value
+    path.write_text(yaml.safe_dump(config))
+    try:
+        return planned(workdir)
+    finally:
+        path.write_text(original)
+
+
+@pytest.mark.parametrize("target, message", [
+    ("results/figures/nica/fig99.png", "unknown figure id 'fig99' of document nica; known: fig1, moments,"),
+    ("results/samples/hayou/fig1.npz", "unknown experiment id 'fig1' of document hayou; known: gbm, ou_activation,"),
+    ("results/stats/nowhere/x.json", "unknown document 'nowhere' in results/stats/; known: nica, bassetti, hayou,"),
+    ("results/figures/bassetti/fig1.svg", "unknown file type .svg of bassetti/fig1; results/figures/ holds .png"),
+])
+def test_unknown_id_stops_before_any_job(workdir, target, message):
+    proc = snakemake(workdir, "--cores", "1", *SMOKE, "--", target, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and message in out, out[-2000:]
+    assert "Traceback" not in out and "KeyError" not in out and "Finished job" not in out
 
 
 def test_bad_config_stops_before_any_job(workdir):
