@@ -19,12 +19,13 @@ import time
 
 import numpy as np
 
+from deeplimits.models import training
+from deeplimits.models.infdepth import samplers as infdepth
+from deeplimits.models.linear.samplers import bartlett_factor, brute_linear, mixture_outputs
+from deeplimits.models.networks.brute import brute_network
+from deeplimits.models.networks.mlp import bartlett_tangent, chi2_mlp
+from deeplimits.models.networks.resnet import gram_tangent, vector_network
 from deeplimits.rng import setting_seed
-from deeplimits.samplers import infdepth, training
-from deeplimits.samplers.brute import brute_network
-from deeplimits.samplers.linear import bartlett_factor, brute_linear, mixture_outputs
-from deeplimits.samplers.mlp import bartlett_tangent, chi2_mlp
-from deeplimits.samplers.resnet import gram_tangent, vector_network
 
 N, N_IN, N_OUT = 100, 10, 10
 

@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from deeplimits import audit, pipeline
-from deeplimits.papers.bordelon import claims, sampling
+from deeplimits.documents.bordelon import fit as claims
+from deeplimits.documents.bordelon import sample as sampling
 from deeplimits.rng import Chunks, Seeds
 from deeplimits.stats import Estimate
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from deeplimits import codegraph, papers, pipeline
+from deeplimits import codegraph, pipeline, registry
 from deeplimits import config as dl_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,10 +62,11 @@ def _modules(files: list[str]) -> set[str]:
             for f in files}
 
 
-@pytest.mark.parametrize("paper", papers.PAPERS)
+@pytest.mark.parametrize("paper", registry.PAPERS)
 def test_code_inputs_of_each_rule(paper, monkeypatch):
-    """Relative paths; the sample job never depends on plotting, fit or audit code; the fit job on its claims and
-    theory, never plotting; the figure job on its plotting module; every job on its job module."""
+    """Relative paths; the sample job never depends on plotting, fit or audit code, nor on the document's declaration
+    (captions, figures); the fit job on its fit module, never plotting; the figure job on its figures module; every
+    job on its job module."""
     monkeypatch.chdir(ROOT)
     sample = pipeline.code_inputs("src", "sample", paper)
     fit = pipeline.code_inputs("src", "fit", paper)
@@ -73,22 +74,24 @@ def test_code_inputs_of_each_rule(paper, monkeypatch):
     for files in (sample, fit, figure):
         assert all(not Path(f).is_absolute() and (ROOT / f).is_file() for f in files)
     sample_modules, fit_modules, figure_modules = _modules(sample), _modules(fit), _modules(figure)
-    assert {"deeplimits.jobs.sample", f"deeplimits.papers.{paper}", f"deeplimits.papers.{paper}.sampling",
-            "deeplimits.rng", "deeplimits.io"} <= sample_modules
-    assert not {m for m in sample_modules if m.startswith(("deeplimits.plotting", "deeplimits.audit",
-                                                           "deeplimits.stats", f"deeplimits.papers.{paper}.claims"))}
-    assert {"deeplimits.jobs.fit", f"deeplimits.papers.{paper}.claims", "deeplimits.audit"} <= fit_modules
-    assert not {m for m in fit_modules if m.startswith("deeplimits.plotting")}
-    assert {"deeplimits.jobs.figure", f"deeplimits.plotting.{paper}", "deeplimits.plotting.style"} <= figure_modules
+    doc = f"deeplimits.documents.{paper}"
+    assert {"deeplimits.jobs.sample", doc, f"{doc}.sample", "deeplimits.rng", "deeplimits.io"} <= sample_modules
+    never = ("deeplimits.plotting", "deeplimits.audit", "deeplimits.stats", "deeplimits.registry", f"{doc}.fit",
+             f"{doc}.figures", f"{doc}.declaration")
+    assert not {m for m in sample_modules if m.startswith(never)}
+    assert {"deeplimits.jobs.fit", f"{doc}.fit", "deeplimits.audit"} <= fit_modules
+    assert not {m for m in fit_modules if m.startswith(("deeplimits.plotting", f"{doc}.figures"))}
+    assert {"deeplimits.jobs.figure", f"{doc}.figures", "deeplimits.plotting.style"} <= figure_modules
     assert _modules(pipeline.code_inputs("src", "audit")) >= {"deeplimits.jobs.audit", "deeplimits.audit"}
 
 
 def test_code_inputs_include_what_hand_kept_lists_missed(monkeypatch):
-    """The two omissions of the former hand-written lists: hayou's sampling imports theory/infdepth.py (the OU
-    activation, erfi^-1), and samplers/brute.py imports samplers/resnet.py (nica fig1 uses the brute force)."""
+    """The two omissions of the former hand-written lists: hayou's sampling imports models/infdepth/closed_forms.py
+    (the OU activation, erfi^-1), and models/networks/brute.py imports models/networks/resnet.py (nica fig1 uses the
+    brute force)."""
     monkeypatch.chdir(ROOT)
-    assert "src/deeplimits/theory/infdepth.py" in pipeline.code_inputs("src", "sample", "hayou")
-    assert "src/deeplimits/samplers/resnet.py" in pipeline.code_inputs("src", "sample", "nica")
+    assert "src/deeplimits/models/infdepth/closed_forms.py" in pipeline.code_inputs("src", "sample", "hayou")
+    assert "src/deeplimits/models/networks/resnet.py" in pipeline.code_inputs("src", "sample", "nica")
 
 
 def test_fit_only_keys_are_declared_in_the_schema():
@@ -118,10 +121,10 @@ def test_every_stage_annotation_is_fit():
     assert stages and set(stages) == {"fit"}
 
 
-@pytest.mark.parametrize("paper", papers.PAPERS)
+@pytest.mark.parametrize("paper", registry.PAPERS)
 def test_sample_params_are_the_experiment_params_less_the_fit_only_keys(paper):
     config = {**CONFIG, "preset": "default"}
-    for experiment in papers.load(paper).EXPERIMENTS:
+    for experiment in registry.load(paper).EXPERIMENTS:
         full = pipeline.experiment_params(config, paper, experiment)
         sample = pipeline.sample_params(config, SCHEMA, paper, experiment)
         fit_only = dl_config.fit_only_keys(SCHEMA, paper, experiment)

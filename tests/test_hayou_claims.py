@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from deeplimits import audit
-from deeplimits.papers.hayou import claims, sampling
+from deeplimits.documents.hayou import fit as claims
+from deeplimits.documents.hayou import sample as sampling
 from deeplimits.rng import Chunks, Seeds
 
 CHUNKS = Chunks(reduced=4096, brute=256)

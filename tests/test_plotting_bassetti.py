@@ -1,4 +1,4 @@
-"""Figures of the bassetti document (deeplimits.plotting.bassetti, spec bassetti §5) drawn from real, small samples.
+"""Figures of the bassetti document (documents/bassetti/figures.py, spec §5) drawn from real, small samples.
 
 Every experiment is sampled once per module (fixture ``experiments``) with the config's parameters at the smoke
 preset with at most SAMPLES samples per array, fitted, and its stats JSON round-tripped as the fit job writes it
@@ -15,11 +15,11 @@ import plotting_checks as checks
 import pytest
 from plotting_checks import Experiments, smoke_params
 
+from deeplimits.documents import bassetti as registry
+from deeplimits.documents.bassetti import figures as bassetti
 from deeplimits.jobs.figure import figure
 from deeplimits.jobs.fit import fit
 from deeplimits.jobs.sample import sample
-from deeplimits.papers import bassetti as registry
-from deeplimits.plotting import bassetti
 from deeplimits.rng import Chunks
 
 SAMPLES = 2000

@@ -1,4 +1,4 @@
-"""Figures of the bordelon document (deeplimits.plotting.bordelon, spec bordelon §5) drawn from real, tiny runs.
+"""Figures of the bordelon document (documents/bordelon/figures.py, spec §5) drawn from real, tiny runs.
 
 Every experiment is run once per module (fixture ``experiments``) with the config's parameters at the smoke preset
 (D = 48, S = 2 seeds, T <= 30, 5-point learning-rate grids), fitted, and its stats JSON round-tripped as
@@ -17,11 +17,11 @@ import pytest
 from matplotlib.table import Table
 from plotting_checks import Experiments, smoke_params
 
+from deeplimits.documents import bordelon as registry
+from deeplimits.documents.bordelon import figures as bordelon
 from deeplimits.jobs.figure import figure
 from deeplimits.jobs.fit import fit
 from deeplimits.jobs.sample import sample
-from deeplimits.papers import bordelon as registry
-from deeplimits.plotting import bordelon
 from deeplimits.rng import Chunks
 
 FIGURES = list(registry.FIGURES)

@@ -1,4 +1,4 @@
-"""Figures of the hayou document (deeplimits.plotting.hayou, spec hayou §5) drawn from real, tiny samples.
+"""Figures of the hayou document (deeplimits.documents.hayou.figures, spec hayou §5) drawn from real, tiny samples.
 
 Every experiment is sampled once per module (fixture ``experiments``) with the config's parameters at the smoke
 preset (at most SAMPLES samples per array), shrunk for the heavy experiments (the plot code must read every size
@@ -16,13 +16,13 @@ import plotting_checks as checks
 import pytest
 from plotting_checks import Experiments, smoke_params
 
+from deeplimits.documents import hayou as registry
+from deeplimits.documents.hayou import figures as hayou
 from deeplimits.jobs.figure import figure
 from deeplimits.jobs.fit import fit
 from deeplimits.jobs.sample import sample
-from deeplimits.papers import hayou as registry
-from deeplimits.plotting import hayou
+from deeplimits.models.infdepth import closed_forms as th
 from deeplimits.rng import Chunks
-from deeplimits.theory import infdepth as th
 
 SAMPLES = 256
 FIGURES = list(registry.FIGURES)

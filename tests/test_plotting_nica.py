@@ -1,4 +1,4 @@
-"""Figures of the nica document (deeplimits.plotting.nica, spec nica §5) drawn from real, tiny samples.
+"""Figures of the nica document (deeplimits.documents.nica.figures, spec nica §5) drawn from real, tiny samples.
 
 Each experiment is sampled at the smoke preset (256 samples) with the config's parameters, shrunk for the
 heavy experiments (the plot code must read every size from ``params``), fitted, and its stats JSON
@@ -18,11 +18,12 @@ import pytest
 import yaml
 
 from deeplimits import io, pipeline
+from deeplimits.documents.nica import figures as nica
+from deeplimits.documents.nica import fit as claims
+from deeplimits.documents.nica import sample as sampling
 from deeplimits.jobs.figure import figure
 from deeplimits.jobs.fit import fit
 from deeplimits.jobs.sample import sample
-from deeplimits.papers.nica import claims, sampling
-from deeplimits.plotting import nica
 from deeplimits.rng import Chunks, Seeds
 
 CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"

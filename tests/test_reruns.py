@@ -62,7 +62,7 @@ def test_checkouts_share_samples_through_the_cache(tmp_path):
         (work / "config.yaml").write_text(yaml.safe_dump(config))
 
     def edit_sampler(work: Path) -> None:
-        path = work / "src/deeplimits/samplers/mlp.py"
+        path = work / "src/deeplimits/models/networks/mlp.py"
         path.write_text(path.read_text() + "\n# an edit\n")
 
     for name, edit, entries in (("parameter", change_depths, 2), ("code", edit_sampler, 3)):

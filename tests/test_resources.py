@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from deeplimits import config as dl_config
-from deeplimits import io, papers, pipeline
+from deeplimits import io, pipeline, registry
 from deeplimits import resources as R
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ SCHEMA = dl_config.load_schema(ROOT / "workflow/schemas/config.schema.yaml")
 
 def configured(preset: str):
     config = {**CONFIG, "preset": preset}
-    for paper in papers.PAPERS:
+    for paper in registry.PAPERS:
         for experiment in config.get(paper, {}).get("experiments", {}):
             yield paper, experiment, pipeline.sample_params(config, SCHEMA, paper, experiment)
 
@@ -109,9 +109,9 @@ def test_smoke_jobs_stay_small_and_paper_scale_jobs_ask_more():
 
 def test_calibration_names_registered_experiments_with_positive_rates():
     for paper, table in R.CALIBRATION.items():
-        assert paper in papers.PAPERS
+        assert paper in registry.PAPERS
         for experiment, rate in table.items():
-            assert experiment in papers.load(paper).EXPERIMENTS, (paper, experiment)
+            assert experiment in registry.load(paper).EXPERIMENTS, (paper, experiment)
             assert 0 < rate.seconds < math.inf and 0 < rate.bytes < math.inf, (paper, experiment)
     assert R.rate("nica", "no_such_experiment") == R.DEFAULT
 

@@ -41,7 +41,7 @@ from conftest import SMOKE, copy_project, run_snakemake
 from slurm_cluster import ACCOUNT, PARTITION, LocalSlurm, SlurmUnavailable
 
 from deeplimits import config as dl_config
-from deeplimits import io, pipeline
+from deeplimits import io, pipeline, registry
 from deeplimits import resources as R
 from deeplimits.jobs.sample import sample
 from deeplimits.rng import Chunks
@@ -52,8 +52,7 @@ pytestmark = pytest.mark.slow
 
 FULL_DAG = os.environ.get("DEEPLIMITS_SLURM_DAG", "full") != "one-figure"
 #: one figure per document: every rule, 17 jobs (``DEEPLIMITS_SLURM_DAG=one-figure``)
-ONE_FIGURE_EACH = {"nica": {"figures": ["fig1"]}, "bassetti": {"figures": ["fig1"]},
-                   "hayou": {"figures": ["fig01"]}, "bordelon": {"figures": ["figA1"]}}
+ONE_FIGURE_EACH = {p: {"figures": [next(iter(registry.load(p).FIGURES))]} for p in registry.PAPERS}
 #: the plugin waits this long before its first sacct query, and again after a query that saw a job finish
 #: (profiles/slurm keeps the plugin's default of 40 s, sized for a busy cluster)
 FAST_POLL = ("--slurm-init-seconds-before-status-checks", "1")

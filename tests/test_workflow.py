@@ -20,24 +20,14 @@ import numpy as np
 import pytest
 import yaml
 
-from deeplimits import audit, io
+from deeplimits import audit, io, registry
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ["--config", "preset=smoke"]
-NICA_FIGURES = ["fig1", "moments", "layerterms", "widths", "resnet", "grad", "universality", "validation"]
-BASSETTI_FIGURES = [f"fig{k}" for k in range(1, 10)]
-HAYOU_FIGURES = [f"fig{k:02d}" for k in range(1, 22)] + ["aux01", "aux02", "aux03"]
-BORDELON_FIGURES = [f"fig{k}" for k in range(1, 8)] + ["table1", "figA1", "figA2"]
-FIGURES = ([f"nica/{f}" for f in NICA_FIGURES] + [f"bassetti/{f}" for f in BASSETTI_FIGURES]
-           + [f"hayou/{f}" for f in HAYOU_FIGURES] + [f"bordelon/{f}" for f in BORDELON_FIGURES])
-BORDELON_EXPERIMENTS = ["fig1", "fig2", "fig3", "fig4", "fig5", "fig6_sgd", "fig6_width", "fig6_difficulty", "fig7",
-                        "table1", "figA1", "figA2"]
-NICA_EXPERIMENTS = NICA_FIGURES
-BASSETTI_EXPERIMENTS = ["d1", "d1_convergence", "d2_exact", "d2_limit", "multi_input", "posterior", "widths", "rank"]
-HAYOU_EXPERIMENTS = ["gbm", "ou_activation", "ou", "collapse", "quasi_gbm", "limits", "correlation", "gradients",
-                     "layers", "identity_norm", "piecewise", "validation"]
-
-ALL_EXPERIMENTS = NICA_EXPERIMENTS + BASSETTI_EXPERIMENTS + HAYOU_EXPERIMENTS + BORDELON_EXPERIMENTS
+#: every figure and experiment, as the documents declare them (deeplimits.registry)
+FIGURES = [f"{p}/{f}" for p in registry.PAPERS for f in registry.load(p).FIGURES]
+EXPERIMENTS = {p: list(registry.load(p).EXPERIMENTS) for p in registry.PAPERS}
+ALL_EXPERIMENTS = [f"{p}/{e}" for p, names in EXPERIMENTS.items() for e in names]
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -112,8 +102,8 @@ def _edit_and_plan(workdir: Path, relative: str) -> set[str]:
 
 
 def test_plotting_code_change_only_redraws(workdir):
-    outs = _edit_and_plan(workdir, "src/deeplimits/plotting/nica.py")
-    assert outs == {f"results/figures/nica/{f}.{ext}" for f in NICA_FIGURES for ext in ("png", "pdf")}
+    outs = _edit_and_plan(workdir, "src/deeplimits/documents/nica/figures.py")
+    assert outs == {f"results/figures/nica/{f}.{ext}" for f in registry.load("nica").FIGURES for ext in ("png", "pdf")}
     outs = _edit_and_plan(workdir, "src/deeplimits/plotting/style.py")
     assert outs == {f"results/figures/{f}.{ext}" for f in FIGURES for ext in ("png", "pdf")}
     assert planned(workdir) == set()  # same content again: same checksum, nothing to do
@@ -122,22 +112,22 @@ def test_plotting_code_change_only_redraws(workdir):
 def test_code_change_reruns_exactly_the_jobs_that_import_it(workdir):
     """Code inputs come from the import graph: a module's edit reruns every job whose modules import it, directly
     or not, and nothing else."""
-    outs = _edit_and_plan(workdir, "src/deeplimits/samplers/resnet.py")  # nica's runners; hayou's via infdepth
+    outs = _edit_and_plan(workdir, "src/deeplimits/models/networks/resnet.py")  # nica's runners; hayou's via infdepth
     assert {o for o in outs if o.startswith("results/samples/")} == {
-        f"results/samples/nica/{e}.npz" for e in NICA_EXPERIMENTS} | {
-        f"results/samples/hayou/{e}.npz" for e in HAYOU_EXPERIMENTS}
+        f"results/samples/nica/{e}.npz" for e in EXPERIMENTS["nica"]} | {
+        f"results/samples/hayou/{e}.npz" for e in EXPERIMENTS["hayou"]}
     assert not any("bassetti" in o or "bordelon" in o for o in outs)
-    outs = _edit_and_plan(workdir, "src/deeplimits/samplers/linear.py")
+    outs = _edit_and_plan(workdir, "src/deeplimits/models/linear/samplers.py")
     assert {o for o in outs if o.startswith("results/samples/")} == {
-        f"results/samples/bassetti/{e}.npz" for e in BASSETTI_EXPERIMENTS}
-    outs = _edit_and_plan(workdir, "src/deeplimits/theory/infdepth.py")  # hayou samples with it (OU, erfi^-1)
+        f"results/samples/bassetti/{e}.npz" for e in EXPERIMENTS["bassetti"]}
+    outs = _edit_and_plan(workdir, "src/deeplimits/models/infdepth/closed_forms.py")  # hayou samples with it (erfi^-1)
     assert {o for o in outs if o.startswith("results/samples/")} == {
-        f"results/samples/hayou/{e}.npz" for e in HAYOU_EXPERIMENTS}
-    outs = _edit_and_plan(workdir, "src/deeplimits/theory/dmft.py")  # theory of the fit only: refit, never resample
+        f"results/samples/hayou/{e}.npz" for e in EXPERIMENTS["hayou"]}
+    outs = _edit_and_plan(workdir, "src/deeplimits/models/dmft/rowwise.py")  # the fit's theory: refit, never resample
     assert not any(o.startswith("results/samples/") for o in outs)
     assert {o for o in outs if o.startswith("results/stats/")} == {
-        f"results/stats/bordelon/{e}.json" for e in BORDELON_EXPERIMENTS}
-    outs = _edit_and_plan(workdir, "src/deeplimits/papers/bordelon/claims.py")
+        f"results/stats/bordelon/{e}.json" for e in EXPERIMENTS["bordelon"]}
+    outs = _edit_and_plan(workdir, "src/deeplimits/documents/bordelon/fit.py")
     assert not any(o.startswith("results/samples/") for o in outs) and "results/audit/bordelon.json" in outs
     outs = _edit_and_plan(workdir, "src/deeplimits/jobs/sample.py")  # every sample job runs it
     assert len([o for o in outs if o.startswith("results/samples/")]) == len(ALL_EXPERIMENTS)

@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from deeplimits import papers
+from deeplimits import registry
 
 
 class ConfigError(ValueError):
@@ -82,7 +82,20 @@ def fit_only_keys(schema: dict[str, Any], paper: str, experiment: str) -> frozen
 
 
 def load_schema(path: str | Path) -> dict[str, Any]:
-    return yaml.safe_load(Path(path).read_text())
+    """The schema of config.yaml: the shared part at ``path`` (globals, presets, common ``$defs``) and, for every
+    document, its section's schema (``documents/<key>/schema.yaml``): its ``$defs`` join the shared ones and its
+    figure ids are those its registry declares."""
+    schema = yaml.safe_load(Path(path).read_text())
+    for paper in registry.PAPERS:
+        section = yaml.safe_load(registry.schema_path(paper).read_text())
+        for name, definition in section.pop("$defs", {}).items():
+            if name in schema["$defs"]:
+                raise ValueError(f"{registry.schema_path(paper)}: $defs/{name} is already defined")
+            schema["$defs"][name] = definition
+        section["properties"]["figures"]["items"] = {"enum": list(registry.load(paper).FIGURES)}
+        schema["properties"][paper] = section
+        schema["required"].append(paper)
+    return schema
 
 
 def validate(config: dict[str, Any], schema: dict[str, Any]) -> None:
@@ -90,8 +103,8 @@ def validate(config: dict[str, Any], schema: dict[str, Any]) -> None:
     validator = jsonschema.Draft202012Validator(schema)
     messages = [_describe(e) for e in sorted(validator.iter_errors(config), key=lambda e: list(e.path))]
     if not messages:
-        for paper in papers.PAPERS:
+        for paper in registry.PAPERS:
             if paper in config:
-                messages += papers.load(paper).check_config(config[paper])
+                messages += registry.load(paper).check_config(config[paper])
     if messages:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(messages))

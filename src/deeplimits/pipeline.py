@@ -75,12 +75,12 @@ JOB_MODULES = {"sample": "deeplimits.jobs.sample", "fit": "deeplimits.jobs.fit",
 
 def job_roots(src: Path, job: str, paper: str | None = None) -> list[str]:
     """The modules a job imports by name: its job module, and for one document the module it dispatches to
-    (the job module's ``DISPATCH``, read from its source) and the document's registry."""
+    (the job module's ``DISPATCH``, read from its source)."""
     module = JOB_MODULES[job]
     dispatch = codegraph.string_constant(src, module, "DISPATCH")
     if paper is None or dispatch is None:
         return [module]
-    return [module, f"deeplimits.papers.{paper}", dispatch.format(paper=paper)]
+    return [module, dispatch.format(paper=paper)]
 
 
 def code_inputs(src: str | os.PathLike, job: str, paper: str | None = None) -> list[str]:

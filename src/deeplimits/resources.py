@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deeplimits import papers
+from deeplimits import registry
 
 THREADS = 1
 
@@ -295,7 +295,8 @@ def main(argv: list[str]) -> int:
         for paper, rates in part.items():
             table.setdefault(paper, {}).update(rates)
     print("CALIBRATION: dict[str, dict[str, Rate]] = {")
-    for paper in sorted(table, key=lambda p: papers.PAPERS.index(p) if p in papers.PAPERS else len(papers.PAPERS)):
+    order = {paper: i for i, paper in enumerate(registry.PAPERS)}
+    for paper in sorted(table, key=lambda p: order.get(p, len(order))):
         print(f'    "{paper}": {{')
         for experiment, r in table[paper].items():
             print(f'        "{experiment}": Rate({r.seconds:.3g}, {r.bytes:.3g}),')

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from deeplimits import config as dl_config
-from deeplimits import papers, pipeline
+from deeplimits import pipeline, registry
 from deeplimits import resources as dl_resources
 
 SCHEMA = dl_config.load_schema(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
@@ -13,7 +13,8 @@ dl_config.validate(config, SCHEMA)
 # The package sources, relative to the working directory: code inputs are relative paths, so a moved or copied
 # checkout (with results/ and .snakemake/) reruns nothing.
 SRC = os.path.relpath(Path(workflow.basedir) / "src")
-CONFIGURED_PAPERS = [p for p in papers.PAPERS if p in config]
+# the documents with a section in config.yaml, in the order of their sections (the combined audit's order)
+CONFIGURED_PAPERS = [p for p in config if p in registry.PAPERS]
 
 
 def known_ids(ids_by_paper):
@@ -26,20 +27,21 @@ def known_ids(ids_by_paper):
 
 
 wildcard_constraints:
-    paper="|".join(papers.PAPERS),
-    experiment=known_ids({p: papers.load(p).EXPERIMENTS for p in papers.PAPERS}),
-    figure=known_ids({p: papers.load(p).FIGURES for p in papers.PAPERS}),
+    paper="|".join(registry.PAPERS),
+    experiment=known_ids({p: registry.load(p).EXPERIMENTS for p in registry.PAPERS}),
+    figure=known_ids({p: registry.load(p).FIGURES for p in registry.PAPERS}),
 
 
-def registry(paper):
-    return papers.load(paper)
+def document(paper):
+    """The registry module of a document (its experiments and figures)."""
+    return registry.load(paper)
 
 
 def paper_experiments(paper):
     """Experiments used by the paper's configured figures, in registry order."""
-    figures = registry(paper).FIGURES
+    figures = document(paper).FIGURES
     used = {e for f in config[paper]["figures"] for e in figures[f].experiments}
-    return [e for e in registry(paper).EXPERIMENTS if e in used]
+    return [e for e in document(paper).EXPERIMENTS if e in used]
 
 
 def figure_targets():
@@ -86,7 +88,7 @@ def audit_code(wildcards):
 
 
 def figure_experiments(wildcards):
-    return registry(wildcards.paper).FIGURES[wildcards.figure].experiments
+    return document(wildcards.paper).FIGURES[wildcards.figure].experiments
 
 
 def figure_samples(wildcards):
@@ -107,7 +109,7 @@ def figure_settings(wildcards):
 
 def figure_caption(wildcards):
     """Caption for the report: the figure's description, its parameters and sample counts."""
-    fig = registry(wildcards.paper).FIGURES[wildcards.figure]
+    fig = document(wildcards.paper).FIGURES[wildcards.figure]
     settings = "; ".join(
         f"{e}: {pipeline.experiment_params(config, wildcards.paper, e)}"
         for e in fig.experiments
@@ -164,14 +166,14 @@ def unknown_target_reason(wildcards):
     parts = wildcards.path.split("/")
     if wildcards.kind == "audit" and len(parts) == 1:
         name = parts[0].rsplit(".", 1)[0]
-        return [f"unknown document {name!r} in results/audit/; known: {', '.join(papers.PAPERS)}, audit"]
-    if parts[0] not in papers.PAPERS or len(parts) != 2:
-        return [f"unknown document {parts[0]!r} in results/{wildcards.kind}/; known: {', '.join(papers.PAPERS)}"]
+        return [f"unknown document {name!r} in results/audit/; known: {', '.join(registry.PAPERS)}, audit"]
+    if parts[0] not in registry.PAPERS or len(parts) != 2:
+        return [f"unknown document {parts[0]!r} in results/{wildcards.kind}/; known: {', '.join(registry.PAPERS)}"]
     paper, (name, _, ext) = parts[0], parts[1].rpartition(".")
     if wildcards.kind == "figures":
-        known, what, extensions = registry(paper).FIGURES, "figure", ("png", "pdf")
+        known, what, extensions = document(paper).FIGURES, "figure", ("png", "pdf")
     else:
-        known, what = registry(paper).EXPERIMENTS, "experiment"
+        known, what = document(paper).EXPERIMENTS, "experiment"
         extensions = ("npz",) if wildcards.kind == "samples" else ("json",)
     if name not in known:
         return [f"unknown {what} id {name!r} of document {paper}; known: {', '.join(known)}"]

@@ -6,8 +6,7 @@ figure: samples + stats -> results/figures/{paper}/{figure}.png/.pdf
 audit:  stats -> results/audit/{paper}.json/.md; all papers -> audit.json/.md
 
 Each module names in ``DISPATCH`` the module it loads at run time for one document (its runners, fits or
-plots), so that the rule's code inputs (``deeplimits.pipeline.code_inputs``) cover it with the document's
-registry. A job module imports
+plots), so that the rule's code inputs (``deeplimits.pipeline.code_inputs``) cover it. A job module imports
 only what its job needs: its imports are its rule's code inputs.
 """
 

@@ -9,9 +9,9 @@ from typing import Any
 from deeplimits import io
 from deeplimits.jobs import dispatched
 
-#: the module this job loads at run time for a document, besides its registry:
+#: the module this job loads at run time for a document:
 #: ``fit_<experiment>(arrays, params) -> (stats, claims)``
-DISPATCH = "deeplimits.papers.{paper}.claims"
+DISPATCH = "deeplimits.documents.{paper}.fit"
 
 log = logging.getLogger("deeplimits")
 

@@ -13,9 +13,9 @@ from deeplimits import io
 from deeplimits.jobs import dispatched
 from deeplimits.rng import Chunks, Seeds
 
-#: the module this job loads at run time for a document, besides its registry:
+#: the module this job loads at run time for a document:
 #: ``run_<experiment>(params, seeds, chunks) -> arrays``
-DISPATCH = "deeplimits.papers.{paper}.sampling"
+DISPATCH = "deeplimits.documents.{paper}.sample"
 
 log = logging.getLogger("deeplimits")
 

@@ -1,0 +1,232 @@
+"""Experiment runners of the bordelon document: configuration parameters -> loss trajectories (rule sample).
+
+Every curve is a *setting*: the document's defaults C0 (the config's ``common`` block, spec §5) with a few
+keys changed. :func:`training_config` turns a setting into a
+:class:`~deeplimits.models.training.TrainingConfig`; the reduced sampler (spec §4) trains ``replicates``
+networks per setting, each replicate from its own seed (the same seeds across a learning-rate grid, spec §4).
+Keys: ``"<curve>/test"`` and ``"<curve>/train"`` (replicates, recorded steps), ``"<curve>/diverged_at"``
+(replicates; -1: never) and ``"<curve>/t"`` (recorded steps); sweeps store only the last step.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from deeplimits.models.training import TrainingConfig, record_times, simulate
+from deeplimits.rng import Chunks, Seeds
+
+Arrays = dict[str, np.ndarray]
+#: config keys -> TrainingConfig fields (sizes are named so that the smoke preset's caps reach them)
+_RENAMED = {"dimension": "D", "steps": "T"}
+_FIELDS = ("nu", "L", "alpha", "gamma0", "eta0", "sigma", "optimiser", "alpha_B", "architecture", "beta0",
+           "depth_scaled", "parameterisation", "gamma_ref", "data", "spectral_exponent", "source_exponent",
+           "width_ratios", "centred")
+
+
+def training_config(setting: dict[str, Any]) -> TrainingConfig:
+    """The TrainingConfig of a setting (config names ``dimension``, ``steps`` for D, T)."""
+    kw = {new: setting[old] for old, new in _RENAMED.items()}
+    kw |= {k: setting[k] for k in _FIELDS if k in setting}
+    if kw.get("width_ratios") is not None:
+        kw["width_ratios"] = tuple(kw["width_ratios"])
+    return TrainingConfig(**kw)
+
+
+def curve_key(**changes: Any) -> str:
+    """Name of the curve of a setting: its changed keys, e.g. ``nu=2,L=3``."""
+    return ",".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(changes.items()))
+
+
+def eta_grid(grid: dict[str, Any]) -> np.ndarray:
+    """Log-spaced learning rates 10^[log10_min .. log10_max] (``grid_points`` values)."""
+    return np.logspace(grid["log10_min"], grid["log10_max"], grid["grid_points"])
+
+
+def claim_times(times: list[int], steps: int) -> list[int]:
+    """The claim times that exist at this number of steps (the smoke preset caps ``steps``)."""
+    kept = [t for t in times if t < steps]
+    return kept or [steps - 1]
+
+
+def _train(setting: dict[str, Any], seed, replicates: int, times=None) -> Arrays:
+    res = simulate(training_config(setting), seed, replicates, times=times)
+    return {"t": res["t"], "test": res["test_loss"], "train": res["train_loss"], "diverged_at": res["diverged_at"],
+            **({"class": res["class_loss"]} if "class_loss" in res else {})}
+
+
+def curves(p: dict[str, Any], seeds: Seeds, variations: list[dict[str, Any]], times=None) -> Arrays:
+    """Loss curves of C0 changed by each variation; every curve draws from the seed named by its key."""
+    out: Arrays = {}
+    for changes in variations:
+        name = curve_key(**changes)
+        res = _train({**p, **changes}, seeds(name), p["replicates"], times)
+        out |= {f"{name}/{k}": v for k, v in res.items()}
+    return out
+
+
+def sweep(p: dict[str, Any], seeds: Seeds, variations: list[dict[str, Any]], etas: np.ndarray) -> Arrays:
+    """Final test loss of each variation over a learning-rate grid: ``<curve>/final`` (etas, replicates) and
+    ``<curve>/diverged`` (etas, replicates); one seed per curve, shared by every eta (spec §4)."""
+    out: Arrays = {"etas": etas}
+    last = [p["steps"] - 1]
+    for changes in variations:
+        name = curve_key(**changes)
+        runs = [_train({**p, **changes, "eta0": float(eta)}, seeds(name), p["replicates"], last) for eta in etas]
+        out[f"{name}/final"] = np.stack([r["test"][:, -1] for r in runs])
+        out[f"{name}/diverged"] = np.stack([r["diverged_at"] >= 0 for r in runs])
+    return out
+
+
+def run_fig1(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
+    """fig1: μP and NTK across widths nu, μP across depths L (C0)."""
+    variations = ([{"nu": float(nu)} for nu in p["nus"]]
+                  + [{"nu": float(nu), "parameterisation": "ntk"} for nu in p["nus"]]
+                  + [{"L": L} for L in p["depths"]])
+    return curves(p, seeds, variations)
+
+
+def run_fig2(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
+    """fig2: final test loss over eta0 for NTK and μP at each width."""
+    variations = [{"nu": float(nu), "parameterisation": par} for par in ("ntk", "mup") for nu in p["nus"]]
+    return sweep(p, seeds, variations, eta_grid(p["eta_grid"]))
+
+
+def fig3_variations(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """fig3: full batch over alpha (curves and the sweep), one-pass SGD over batch sizes and widths."""
+    alphas = sorted(set(p["curve_alphas"]) | set(p["sweep_alphas"]))
+    return ([{"alpha": float(a)} for a in alphas]
+            + [{"optimiser": "sgd", "alpha_B": float(b)} for b in p["sgd_batches"]]
+            + [{"optimiser": "sgd", "alpha_B": float(p["sgd_nu_batch"]), "nu": float(nu)} for nu in p["sgd_nus"]])
+
+
+def run_fig3(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
+    """fig3: repeated data (full batch over alpha) vs one-pass SGD, label noise sigma."""
+    return curves(p, seeds, fig3_variations(p))
+
+
+def fig4_variations(p: dict[str, Any]) -> list[dict[str, Any]]:
+    return ([{"gamma0": float(g)} for g in p["gamma0s"]] + [{"beta0": float(b)} for b in p["beta0s"]]
+            + [{"L": L} for L in p["depths"]])
+
+
+def run_fig4(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
+    """fig4: depth-scaled residual nets over gamma0, beta0 and depth L."""
+    return curves(p, seeds, fig4_variations(p))
+
+
+def run_fig5(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
+    """fig5: final test loss over eta0 for residual nets with constant beta and with beta = beta0/sqrt(L)."""
+    variations = ([{"L": L, "depth_scaled": False} for L in p["const_depths"]]
+                  + [{"L": L, "depth_scaled": True} for L in p["scaled_depths"]])
+    return sweep(p, seeds, variations, eta_grid(p["eta_grid"]))
+
+
+def power_law_batch(p: dict[str, Any], batch: int) -> float:
+    """alpha_B of an absolute SGD batch size."""
+    return batch / p["dimension"]
+
+
+def run_fig6_sgd(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
+    """fig6a: power-law data, one-pass SGD at absolute batch sizes and population GD (common seeds)."""
+    variations = ([{"optimiser": "sgd", "alpha_B": power_law_batch(p, b)} for b in p["batches"]]
+                  + [{"optimiser": "population"}])
+    out: Arrays = {}
+    for changes in variations:  # one seed for every batch size: paired differences (spec fig6a)
+        res = _train({**p, **changes}, seeds("common"), p["replicates"])
+        out |= {f"{curve_key(**changes)}/{k}": v for k, v in res.items()}
+    return out
+
+
+def run_fig6_width(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
+    """fig6b: power-law data, population GD over widths nu."""
+    return curves(p, seeds, [{"nu": float(nu)} for nu in p["nus"]])
+
+
+def run_fig6_difficulty(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
+    """fig6c: centred output, lazy vs rich gamma0, for a hard (beta < 1) and an easy (beta > 1) task; long runs
+    recorded on the log-spaced grid of spec §4."""
+    out: Arrays = {}
+    for task in p["tasks"]:
+        for gamma0 in p["gamma0s"]:
+            changes = {"source_exponent": float(task["source_exponent"]), "gamma0": float(gamma0)}
+            setting = {**p, **changes, "dimension": task["dimension"], "nu": float(task["nu"]),
+                       "steps": task["steps"]}
+            res = _train(setting, seeds(curve_key(**changes)), p["replicates"], record_times(task["steps"]))
+            out |= {f"{curve_key(**changes)}/{k}": v for k, v in res.items()}
+    return out
+
+
+def fig7_gamma_ref(p: dict[str, Any]) -> float:
+    """gamma_ref = gamma_hat sqrt(D) (richness O(1) on unnormalised power-law spectra, spec §3.7)."""
+    return p["gamma_hat"] * math.sqrt(p["dimension"])
+
+
+def run_fig7(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
+    """fig7: population GD on power-law data, final test loss over eta0 at each width, NTK or μP."""
+    g = fig7_gamma_ref(p)
+    base = {"gamma_ref": g, "gamma0": g}  # μP: gamma0 = gamma_ref; NTK: gamma0 = gamma_ref / sqrt(nu)
+    variations = [{"nu": float(nu), "parameterisation": par} for par in ("ntk", "mup") for nu in p["nus"]]
+    return sweep({**p, **base}, seeds, variations, eta_grid(p["eta_grid"]))
+
+
+def run_figA1(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
+    """figA1: two-level spectrum, test/train and per-class losses (C0)."""
+    return curves(p, seeds, [{"data": "two_level"}])
+
+
+def run_figA2(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
+    """figA2: unequal widths (nu_1, nu_2), simulation only."""
+    return curves(p, seeds, [{"width_ratios": [float(r) for r in pair]} for pair in p["width_ratios"]])
+
+
+# ----------------------------------------------------------------------------------------------- table1
+def peak_bytes(run: Callable[[], Any]) -> int:
+    """Peak memory allocated by Python and NumPy during one call (tracemalloc; a separate, untimed run)."""
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def median_wall_time(run: Callable[[], Any], repeats: int) -> float:
+    """Median wall time of ``repeats`` calls [choice: spec table1]."""
+    walls = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        walls.append(time.perf_counter() - start)
+    return float(np.median(walls))
+
+
+def run_table1(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
+    """table1: measured wall times (median of ``repeats``) and peak memory of the simulations (reduced per D, brute
+    force per D, residual). These arrays are timings, the one output that is not reproducible bit for bit; the
+    DMFT rows are measured in the fit."""
+    out: Arrays = {}
+    reps = p["repeats"]
+    for key, sizes, changes, method in (("reduced", p["reduced_dimensions"], {}, "reduced"),
+                                        ("brute", p["brute_dimensions"], {}, "brute"),
+                                        ("residual", [p["residual_dimension"]],
+                                         {"architecture": "residual", "L": p["residual_depth"]}, "reduced")):
+        walls, peaks = [], []
+        seed = seeds(key)
+        for D in sizes:
+            config = training_config({**p, **changes, "dimension": D})
+            run = functools.partial(simulate, config, seed, 1, method=method)
+            walls.append(median_wall_time(run, reps))
+            peaks.append(peak_bytes(run))
+        out |= {f"{key}/dimension": np.array(sizes), f"{key}/wall_s": np.array(walls),
+                f"{key}/peak_bytes": np.array(peaks)}
+    check = training_config({**p, "dimension": p["check_dimension"]})  # same initial weights, both samplers
+    for method in ("reduced", "brute"):
+        out[f"check/{method}_test"] = simulate(check, seeds("check"), 2, method=method)["test_loss"]
+    return out

@@ -1,1 +1,0 @@
-"""samplers subpackage."""

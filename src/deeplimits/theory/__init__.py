@@ -1,1 +1,0 @@
-"""theory subpackage."""
