@@ -14,7 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from deeplimits import config as dl_config
+
 ROOT = Path(__file__).resolve().parents[1]
+#: the schema of config.yaml (shared part and every document's section)
+SCHEMA = dl_config.load_schema(ROOT / "workflow/schemas/config.schema.yaml")
 SMOKE = ("--config", "preset=smoke")
 PROJECT = ("Snakefile", "config.yaml", "workflow", "src", "envs", "profiles")
 

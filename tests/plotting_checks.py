@@ -21,6 +21,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import yaml
+from conftest import SCHEMA
 from matplotlib.figure import Figure
 from matplotlib.mathtext import MathTextParser
 from matplotlib.text import Text
@@ -39,7 +40,7 @@ def smoke_params(paper: str, exp: str, samples: int | None = None, shrink: dict[
     config["preset"] = "smoke"
     if samples is not None:
         config["presets"]["smoke"]["caps"]["samples"] = samples
-    return {**pipeline.experiment_params(config, paper, exp), **copy.deepcopy((shrink or {}).get(exp, {})),
+    return {**pipeline.experiment_params(config, SCHEMA, paper, exp), **copy.deepcopy((shrink or {}).get(exp, {})),
             **overrides}
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import SCHEMA
 
 from deeplimits import audit, pipeline
 from deeplimits.documents.bordelon import fit as claims
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _params(experiment: str, **changes) -> dict:
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    params = copy.deepcopy(pipeline.experiment_params(config, "bordelon", experiment))
+    params = copy.deepcopy(pipeline.experiment_params(config, SCHEMA, "bordelon", experiment))
     params.update(changes)
     return params
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import SCHEMA
 
 from deeplimits import codegraph, pipeline, registry
 from deeplimits import config as dl_config
@@ -14,7 +15,6 @@ from deeplimits import config as dl_config
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
-SCHEMA = dl_config.load_schema(ROOT / "workflow/schemas/config.schema.yaml")
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
@@ -125,7 +125,7 @@ def test_every_stage_annotation_is_fit():
 def test_sample_params_are_the_experiment_params_less_the_fit_only_keys(paper):
     config = {**CONFIG, "preset": "default"}
     for experiment in registry.load(paper).EXPERIMENTS:
-        full = pipeline.experiment_params(config, paper, experiment)
+        full = pipeline.experiment_params(config, SCHEMA, paper, experiment)
         sample = pipeline.sample_params(config, SCHEMA, paper, experiment)
         fit_only = dl_config.fit_only_keys(SCHEMA, paper, experiment)
         assert sample == {k: v for k, v in full.items() if k not in fit_only}

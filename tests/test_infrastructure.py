@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from deeplimits import audit, io, stats
-from deeplimits.pipeline import apply_caps
+from deeplimits import config as dl_config
 from deeplimits.rng import STREAM_BLOCK, chunked_rngs, setting_seed
 
 
@@ -53,14 +53,27 @@ def test_interrupted_write_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_caps_reach_nested_sizes():
-    params = {"samples": 4096, "n": 100, "sizes": [{"n": 5, "samples": 100}], "full_samples": 9000,
-              "steps": 300, "depth_scaled": True, "eta_grid": {"grid_points": 13}, "dmft_steps": [20, 400]}
-    caps = {"samples": 512, "steps": 30, "grid_points": 5, "scaled": 0}
-    assert apply_caps(params, caps) == {"samples": 512, "n": 100, "sizes": [{"n": 5, "samples": 100}],
-                                        "full_samples": 512, "steps": 30, "depth_scaled": True,
-                                        "eta_grid": {"grid_points": 5}, "dmft_steps": [20, 30]}
-    assert apply_caps(params, {}) == params
+def test_caps_reach_every_key_of_a_declared_role():
+    """Caps by the schema's x-role, through $ref, nested objects and arrays; keys without a role (or with a role no
+    cap names) are untouched whatever their names."""
+    schema = {"$defs": {"samples": {"type": "integer", "x-role": "samples"},
+                        "grid": {"type": "object", "properties": {"grid_points": {"x-role": "grid_points"}}}},
+              "type": "object",
+              "properties": {"samples": {"$ref": "#/$defs/samples"}, "full_samples": {"$ref": "#/$defs/samples"},
+                             "n": {"type": "integer"}, "depth_scaled": {"type": "boolean"},
+                             "not_samples": {"type": "integer"},
+                             "sizes": {"type": "array", "items": {"properties": {"samples": {"$ref": "#/$defs/samples"},
+                                                                                 "n": {}}}},
+                             "steps": {"x-role": "steps"}, "eta_grid": {"$ref": "#/$defs/grid"},
+                             "dmft_steps": {"type": "array", "x-role": "steps"}, "width": {"x-role": "width"}}}
+    params = {"samples": 4096, "n": 100, "sizes": [{"n": 5000, "samples": 1000}], "full_samples": 9000,
+              "not_samples": 9000, "steps": 300, "depth_scaled": True, "eta_grid": {"grid_points": 13},
+              "dmft_steps": [20, 400], "width": 64}
+    caps = {"samples": 512, "steps": 30, "grid_points": 5}
+    assert dl_config.cap_by_role(params, schema, schema, caps) == {
+        "samples": 512, "n": 100, "sizes": [{"n": 5000, "samples": 512}], "full_samples": 512, "not_samples": 9000,
+        "steps": 30, "depth_scaled": True, "eta_grid": {"grid_points": 5}, "dmft_steps": [20, 30], "width": 64}
+    assert dl_config.cap_by_role(params, schema, schema, {}) == params
 
 
 def test_standard_errors_match_their_formulas():

@@ -16,6 +16,7 @@ from typing import Any
 import plotting_checks as checks
 import pytest
 import yaml
+from conftest import SCHEMA
 
 from deeplimits import io, pipeline
 from deeplimits.documents.nica import figures as nica
@@ -48,7 +49,8 @@ def experiment_params(exp: str, **overrides: Any) -> dict[str, Any]:
     config = yaml.safe_load(CONFIG.read_text())
     config["preset"] = "smoke"
     config["presets"]["smoke"]["caps"]["samples"] = SAMPLES
-    return {**pipeline.experiment_params(config, "nica", exp), **copy.deepcopy(SHRINK.get(exp, {})), **overrides}
+    params = pipeline.experiment_params(config, SCHEMA, "nica", exp)
+    return {**params, **copy.deepcopy(SHRINK.get(exp, {})), **overrides}
 
 
 def experiment_data(exp: str, params: dict[str, Any]) -> dict[str, tuple[dict, dict]]:

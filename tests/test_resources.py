@@ -12,14 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import SCHEMA
 
-from deeplimits import config as dl_config
 from deeplimits import io, pipeline, registry
 from deeplimits import resources as R
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
-SCHEMA = dl_config.load_schema(ROOT / "workflow/schemas/config.schema.yaml")
 
 
 def configured(preset: str):

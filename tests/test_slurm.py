@@ -37,16 +37,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import SMOKE, copy_project, run_snakemake
+from conftest import SCHEMA, SMOKE, copy_project, run_snakemake
 from slurm_cluster import ACCOUNT, PARTITION, LocalSlurm, SlurmUnavailable
 
-from deeplimits import config as dl_config
 from deeplimits import io, pipeline, registry
 from deeplimits import resources as R
 from deeplimits.jobs.sample import sample
 from deeplimits.rng import Chunks
-
-SCHEMA = dl_config.load_schema(Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml")
 
 pytestmark = pytest.mark.slow
 
@@ -149,7 +146,7 @@ def kill_scenario(cluster: LocalSlurm, root: Path) -> dict:
     work = copy_project(root)
     # samples for KILL_SECONDS of sampling, from a short run on this machine
     config = {**yaml.safe_load((work / "config.yaml").read_text()), "preset": "default"}
-    params = pipeline.experiment_params(config, "nica", "fig1")
+    params = pipeline.experiment_params(config, SCHEMA, "nica", "fig1")
     probe = 2**16
     start = time.perf_counter()
     sample("nica", "fig1", {**params, "samples": probe}, config["seed"], Chunks(4096, 256), root / "probe.npz")

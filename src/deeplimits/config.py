@@ -53,6 +53,9 @@ def _describe(error: jsonschema.ValidationError) -> str:
 
 #: schema annotation of an experiment key read by the fit only (``x-stage: fit``); every other key is a sample key
 STAGE = "x-stage"
+#: schema annotation of a size key's role (``x-role: samples``, ``replicates``, ``dimension``, ``steps``,
+#: ``grid_points``): a preset's ``caps`` cap every key of a role (the smoke preset's tiny sizes)
+ROLE = "x-role"
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> list[dict[str, Any]]:
@@ -71,6 +74,36 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> list[dict[str, Any
 def _fit_only(schema: dict[str, Any], node: dict[str, Any]) -> set[str]:
     return {key for part in _resolve(schema, node) for key, prop in part.get("properties", {}).items()
             if any(p.get(STAGE) == "fit" for p in _resolve(schema, prop))}
+
+
+def experiment_schema(schema: dict[str, Any], paper: str, experiment: str) -> dict[str, Any]:
+    """The schema of an experiment's merged parameters: its own block's, then its document's ``common`` block's."""
+    section = schema["properties"][paper]["properties"]
+    return {"allOf": [section["experiments"]["properties"][experiment], section.get("common", {})]}
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def cap_by_role(value: Any, node: dict[str, Any] | None, schema: dict[str, Any], caps: dict[str, int]) -> Any:
+    """Copy of ``value`` (described by the schema ``node``) with every integer, or list of integers, whose schema
+    carries ``x-role: R`` capped at ``caps[R]``, recursively through objects and arrays."""
+    parts = _resolve(schema, node) if node else []
+    limit = caps.get(next((part[ROLE] for part in parts if ROLE in part), None))
+    if limit is not None and _is_int(value):
+        return min(value, limit)
+    if limit is not None and isinstance(value, list) and value and all(_is_int(x) for x in value):
+        return [min(x, limit) for x in value]
+    if isinstance(value, dict):
+        props = {}
+        for part in reversed(parts):
+            props.update(part.get("properties", {}))
+        return {k: cap_by_role(v, props.get(k), schema, caps) for k, v in value.items()}
+    if isinstance(value, list):
+        items = next((part["items"] for part in parts if isinstance(part.get("items"), dict)), None)
+        return [cap_by_role(v, items, schema, caps) for v in value]
+    return value
 
 
 def fit_only_keys(schema: dict[str, Any], paper: str, experiment: str) -> frozenset[str]:

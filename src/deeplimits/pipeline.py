@@ -20,30 +20,6 @@ from typing import Any
 from deeplimits import codegraph, config
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def apply_caps(params: Any, caps: dict[str, int]) -> Any:
-    """Copy of ``params`` with every integer (or list of integers) under a key ending in a cap's name (or its
-    plural) capped at its value, e.g. ``{"samples": 256}`` caps ``samples`` and ``wide_samples``, ``{"dimension":
-    48}`` caps ``dimension`` and ``reduced_dimensions`` (the smoke preset's tiny sizes)."""
-    if isinstance(params, dict):
-        out = {}
-        for k, v in params.items():
-            limit = min([c for name, c in caps.items() if k.endswith((name, name + "s"))], default=None)
-            if limit is not None and _is_int(v):
-                out[k] = min(v, limit)
-            elif limit is not None and isinstance(v, list) and v and all(_is_int(x) for x in v):
-                out[k] = [min(x, limit) for x in v]
-            else:
-                out[k] = apply_caps(v, caps)
-        return out
-    if isinstance(params, list):
-        return [apply_caps(v, caps) for v in params]
-    return params
-
-
 def _canonical(value: Any) -> Any:
     """Dicts with sorted keys, recursively: reordering config.yaml must not look like a parameter change."""
     if isinstance(value, dict):
@@ -53,19 +29,21 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def experiment_params(cfg: dict[str, Any], paper: str, experiment: str) -> dict[str, Any]:
+def experiment_params(cfg: dict[str, Any], schema: dict[str, Any], paper: str, experiment: str) -> dict[str, Any]:
     """Parameters of one experiment as plain Python types: the paper's ``common`` block, the experiment's
-    own block, sizes capped by the preset's ``caps``, keys sorted (the fit reads all of them)."""
+    own block, sizes capped by the preset's ``caps`` (by the role the schema declares, ``x-role``), keys sorted
+    (the fit reads all of them)."""
     section = cfg[paper]
     params = {**copy.deepcopy(section.get("common", {})), **copy.deepcopy(section["experiments"][experiment])}
-    return _canonical(apply_caps(params, cfg["presets"][cfg["preset"]]["caps"]))
+    caps = cfg["presets"][cfg["preset"]]["caps"]
+    return _canonical(config.cap_by_role(params, config.experiment_schema(schema, paper, experiment), schema, caps))
 
 
 def sample_params(cfg: dict[str, Any], schema: dict[str, Any], paper: str, experiment: str) -> dict[str, Any]:
     """The parameters the experiment's sampler reads: :func:`experiment_params` less the keys the schema marks
     ``x-stage: fit`` (read by the fit only; changing one refits and re-audits, never resamples)."""
     fit_only = config.fit_only_keys(schema, paper, experiment)
-    return {k: v for k, v in experiment_params(cfg, paper, experiment).items() if k not in fit_only}
+    return {k: v for k, v in experiment_params(cfg, schema, paper, experiment).items() if k not in fit_only}
 
 
 #: the job module of each rule (:mod:`deeplimits.jobs`)

@@ -60,7 +60,7 @@ def audit_targets():
 
 def experiment_settings(wildcards):
     """All the experiment's parameters as plain Python types (the fit's; tracked by Snakemake's params trigger)."""
-    return pipeline.experiment_params(config, wildcards.paper, wildcards.experiment)
+    return pipeline.experiment_params(config, SCHEMA, wildcards.paper, wildcards.experiment)
 
 
 def sample_settings(wildcards):
@@ -102,7 +102,7 @@ def figure_stats(wildcards):
 def figure_settings(wildcards):
     """All parameters of the figure's experiments (a figure may draw fit-only values such as claim times)."""
     return {
-        e: pipeline.experiment_params(config, wildcards.paper, e)
+        e: pipeline.experiment_params(config, SCHEMA, wildcards.paper, e)
         for e in figure_experiments(wildcards)
     }
 
@@ -111,7 +111,7 @@ def figure_caption(wildcards):
     """Caption for the report: the figure's description, its parameters and sample counts."""
     fig = document(wildcards.paper).FIGURES[wildcards.figure]
     settings = "; ".join(
-        f"{e}: {pipeline.experiment_params(config, wildcards.paper, e)}"
+        f"{e}: {pipeline.experiment_params(config, SCHEMA, wildcards.paper, e)}"
         for e in fig.experiments
     )
     text = (
