@@ -40,6 +40,7 @@ import yaml
 from conftest import SCHEMA, SMOKE, copy_project, run_snakemake
 from slurm_cluster import ACCOUNT, PARTITION, LocalSlurm, SlurmUnavailable
 
+from deeplimits import config as dl_config
 from deeplimits import io, pipeline, registry
 from deeplimits import resources as R
 from deeplimits.jobs.sample import sample
@@ -215,8 +216,9 @@ def test_every_job_of_the_dag_ran_as_a_slurm_job_with_its_resources(slurm_dag, c
         job = by_comment[name]
         if rule == "sample":
             params = pipeline.sample_params(config, SCHEMA, wc["paper"], wc["experiment"])
-            assert minutes(job["Timelimit"]) == R.sample_runtime(wc["paper"], wc["experiment"], params), name
-            assert job["ReqMem"] == f"{R.sample_mem_mb(wc['paper'], wc['experiment'], params)}M", name
+            roles = dl_config.key_roles(SCHEMA, wc["paper"], wc["experiment"])
+            assert minutes(job["Timelimit"]) == R.sample_runtime(wc["paper"], wc["experiment"], params, roles), name
+            assert job["ReqMem"] == f"{R.sample_mem_mb(wc['paper'], wc['experiment'], params, roles)}M", name
         else:
             assert minutes(job["Timelimit"]) == R.light_runtime(1), name
         assert int(job["AllocCPUS"]) == R.THREADS, name

@@ -53,8 +53,10 @@ def _describe(error: jsonschema.ValidationError) -> str:
 
 #: schema annotation of an experiment key read by the fit only (``x-stage: fit``); every other key is a sample key
 STAGE = "x-stage"
-#: schema annotation of a size key's role (``x-role: samples``, ``replicates``, ``dimension``, ``steps``,
-#: ``grid_points``): a preset's ``caps`` cap every key of a role (the smoke preset's tiny sizes)
+#: schema annotation of a size key's role (``x-role: samples``, ``replicates``, ``width``, ``dimension``, ``depth``,
+#: ``steps``, ``record``, ``grid_points``): a preset's ``caps`` cap every key of a role (the smoke preset's tiny
+#: sizes), and the job resources' cost model (:mod:`deeplimits.resources`) counts each key by its role. A key's own
+#: ``x-role`` wins over one it inherits through ``$ref`` or ``allOf``.
 ROLE = "x-role"
 
 
@@ -69,6 +71,11 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> list[dict[str, Any
     for sub in node.get("allOf", []):
         found += _resolve(schema, sub)
     return found
+
+
+def _role(schema: dict[str, Any], node: dict[str, Any]) -> str | None:
+    """The ``x-role`` of a schema node: its own, else the first one it inherits (:func:`_resolve` order)."""
+    return next((part[ROLE] for part in _resolve(schema, node) if ROLE in part), None)
 
 
 def _fit_only(schema: dict[str, Any], node: dict[str, Any]) -> set[str]:
@@ -112,6 +119,34 @@ def fit_only_keys(schema: dict[str, Any], paper: str, experiment: str) -> frozen
     section = schema["properties"][paper]["properties"]
     nodes = [section["experiments"]["properties"][experiment], section.get("common", {})]
     return frozenset(key for node in nodes for key in _fit_only(schema, node))
+
+
+def _property_roles(schema: dict[str, Any], node: dict[str, Any], found: dict[str, set[str | None]]) -> None:
+    """Add to ``found`` the role (or None) of every property reachable from ``node``: through ``$ref``, ``allOf``,
+    nested objects and array items."""
+    for part in _resolve(schema, node):
+        for key, prop in part.get("properties", {}).items():
+            found.setdefault(key, set()).add(_role(schema, prop))
+            _property_roles(schema, prop, found)
+        if isinstance(part.get("items"), dict):
+            _property_roles(schema, part["items"], found)
+
+
+def key_roles(schema: dict[str, Any], paper: str, experiment: str) -> dict[str, str]:
+    """Every key of an experiment's parameters (its own block and its document's ``common`` block, through
+    ``$ref``, ``allOf``, nested objects and array items) whose schema declares an ``x-role``, mapped to that role.
+
+    The cost model of :mod:`deeplimits.resources` reads a parameter's role by its key alone, so a key must mean one
+    thing within an experiment: raise ValueError naming it if it has two roles there (or a role in one place and
+    none in another)."""
+    found: dict[str, set[str | None]] = {}
+    _property_roles(schema, experiment_schema(schema, paper, experiment), found)
+    for key, roles in found.items():
+        if len(roles) > 1:
+            named = ", ".join(sorted(role or "no role" for role in roles))
+            raise ValueError(f"{paper}/{experiment}: config key {key} has several roles ({named}); "
+                             "a key must have one x-role within an experiment")
+    return {key: role for key, (role,) in found.items() if role is not None}
 
 
 def load_schema(path: str | Path) -> dict[str, Any]:

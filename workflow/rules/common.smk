@@ -15,6 +15,9 @@ dl_config.validate(config, SCHEMA)
 SRC = os.path.relpath(Path(workflow.basedir) / "src")
 # the documents with a section in config.yaml, in the order of their sections (the combined audit's order)
 CONFIGURED_PAPERS = [p for p in config if p in registry.PAPERS]
+# paper -> experiment -> key -> the role its schema declares (x-role): how the cost model of deeplimits.resources
+# counts each parameter (samples, width, depth, recorded points, grid). A key with two roles stops the run here.
+ROLES = {p: {e: dl_config.key_roles(SCHEMA, p, e) for e in config[p]["experiments"]} for p in CONFIGURED_PAPERS}
 
 
 def known_ids(ids_by_paper):
@@ -132,24 +135,26 @@ def paper_stats(wildcards):
 # retried job's request.
 def sample_mem_mb(wildcards, attempt):
     return dl_resources.sample_mem_mb(
-        wildcards.paper, wildcards.experiment, sample_settings(wildcards), attempt
+        wildcards.paper, wildcards.experiment, sample_settings(wildcards),
+        ROLES[wildcards.paper][wildcards.experiment], attempt
     )
 
 
 def sample_runtime(wildcards, attempt):
     return dl_resources.sample_runtime(
-        wildcards.paper, wildcards.experiment, sample_settings(wildcards), attempt
+        wildcards.paper, wildcards.experiment, sample_settings(wildcards),
+        ROLES[wildcards.paper][wildcards.experiment], attempt
     )
 
 
 def fit_mem_mb(wildcards, attempt):
     return dl_resources.light_mem_mb(
-        wildcards.paper, {wildcards.experiment: experiment_settings(wildcards)}, attempt
+        wildcards.paper, {wildcards.experiment: experiment_settings(wildcards)}, ROLES[wildcards.paper], attempt
     )
 
 
 def figure_mem_mb(wildcards, attempt):
-    return dl_resources.light_mem_mb(wildcards.paper, figure_settings(wildcards), attempt)
+    return dl_resources.light_mem_mb(wildcards.paper, figure_settings(wildcards), ROLES[wildcards.paper], attempt)
 
 
 def light_runtime(wildcards, attempt):
