@@ -1,4 +1,4 @@
 """Nica, lecture notes: log-Gaussian behaviour of deep ReLU networks (spec: shared/spec/nica.md).
 
 Declaration (experiments, figures): ``declaration.py``; runners ``sample.py``, fits ``fit.py``, plots ``figures.py``,
-config schema ``schema.yaml``."""
+array keys ``keys.py``, config schema ``schema.yaml``."""

@@ -19,12 +19,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats as sps
 
+from deeplimits.documents.nica import keys
 from deeplimits.documents.nica.sample import (
     GRAD_ARCHS,
     RESNET_AUDIT_DEPTH,
     RESNET_VARIANTS,
     alive_values,
-    alpha_key,
     input_offset,
     narrow_widths,
     nearest_depth,
@@ -73,10 +73,10 @@ def plot_fig1(data: Data, params: Params) -> Figure:
     n, n_out, c = p["n"], p["n_out"], input_offset(p["n_in"])
     fig, axes = style.figure(len(p["depths"]), 1, width=4.4, height=3.6)
     for i, (ax, d) in enumerate(zip(axes[0], p["depths"], strict=True)):
-        fit = s[f"d{d}"]
+        fit = s[keys.fig1(d)]
         beta = fit["theory"]["beta"]["value"]
         mean, var = th.exact_Y_moments(n, d, n_out, c)
-        y, dead = _alive(a[f"d{d}/Y"], a[f"d{d}/dead"])
+        y, dead = _alive(a[keys.fig1(d, "Y")], a[keys.fig1(d, "dead")])
         curves = [(L_RED, lambda t, b=beta: th.red_pdf(t, b, n_out, c), RED),
                   (L_BLUE, lambda t: th.blue_pdf(t, n_out, c), BLUE),
                   (L_EXACT, lambda t, d=d: th.exact_pdf_Y(t, n, d, n_out, c), EXACT)]
@@ -98,7 +98,7 @@ def plot_moments(data: Data, params: Params) -> Figure:
     fig, axes = style.figure(2, 2, width=4.8, height=3.7)
     (ax_m, ax_v), (ax_c, ax_d) = axes
     for n in ns:
-        fits = [s["G"][f"n{n}/d{d}"] for d in depths]
+        fits = [s["G"][keys.moments(n, d)] for d in depths]
         beta, bgrid = th.beta_mlp(n, depths), th.beta_mlp(n, dgrid)
         exact, second = th.exact_G_moments(n, dgrid), th.second_order_G_moments(n, dgrid)
         dead = sum(round(f["dead"]["value"] * f["dead"]["n"]) for f in fits)
@@ -113,15 +113,16 @@ def plot_moments(data: Data, params: Params) -> Figure:
         ax.set(xlabel="depth $d$", ylabel=what)
         _log(ax)
     handles, _ = ax_m.get_legend_handles_labels()
-    keys = [_key(f"MC ± 1 SE (N = {s['G'][f'n{ns[0]}/d{depths[0]}']['dead']['n']} per point)", marker="o"),
-            _key("exact law (§3.3)", ls="-"), _key("second order (§3.4)", ls=":"), _key("leading order: 1", **LEADING)]
-    fig.legend(handles=handles + keys, loc="outside upper center", ncols=4, fontsize=SMALL,
+    n_point = s["G"][keys.moments(ns[0], depths[0])]["dead"]["n"]
+    legend = [_key(f"MC ± 1 SE (N = {n_point} per point)", marker="o"), _key("exact law (§3.3)", ls="-"),
+              _key("second order (§3.4)", ls=":"), _key("leading order: 1", **LEADING)]
+    fig.legend(handles=handles + legend, loc="outside upper center", ncols=4, fontsize=SMALL,
                title="(a), (b): G of the MLP; dead networks excluded from the moments", title_fontsize=SMALL)
     ax_m.set_title("(a) mean of G relative to −β/2, β = 2/n + 5d/n")
     ax_v.set_title("(b) variance of G relative to β")
 
     n = max(ns)
-    fits = [s["G"][f"n{n}/d{d}"] for d in depths]
+    fits = [s["G"][keys.moments(n, d)] for d in depths]
     beta, bgrid = th.beta_mlp(n, depths), th.beta_mlp(n, dgrid)
     exact, d2 = th.exact_G_moments(n, dgrid), th.delta2_G(n, dgrid)
     for k, what, formula in ((0, "mean", r"$-(\frac{1}{3}+\frac{49d}{12})$"), (1, "var", r"$2+\frac{37d}{2}$")):
@@ -140,7 +141,7 @@ def plot_moments(data: Data, params: Params) -> Figure:
     ax_c.legend(fontsize=SMALL, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncols=2)
 
     for n in p["dead_n"]:
-        fits = [s["dead"][f"n{n}/d{d}"] for d in depths]
+        fits = [s["dead"][keys.moments(n, d)] for d in depths]
         seen = np.array([f["value"] > 0 for f in fits])
         _errorbar(ax_d, depths[seen], [f for f, ok in zip(fits, seen, strict=True) if ok], color=colour[n],
                   label=f"n = {n} (N = {fits[0]['n']})")
@@ -159,7 +160,7 @@ def plot_layerterms(data: Data, params: Params) -> Figure:
     asymptotes 2 and 5; (b) n^2 E(u-1)^3, n^2 E(r-1)^3 (exact 8, 44); (c) the literal Prop 4(iv) quantity."""
     _, s, p = _unpack(data, params, "layerterms")
     ns = np.asarray(p["n"])
-    fits = [s[f"n{n}"] for n in ns]
+    fits = [s[keys.layerterms(n)] for n in ns]
     grid = np.unique(np.round(np.geomspace(ns.min(), ns.max(), 150)).astype(int))
     log_u = np.array([th.chi_layer_moments(m) for m in grid])
     log_r = np.array([th.relu_layer_moments(m) for m in grid])
@@ -215,8 +216,8 @@ def plot_widths(data: Data, params: Params) -> Figure:
     n, narrow, d = p["n"], p["narrow"], p["d"]
     fig, axes = style.figure(3, 1, width=4.4, height=3.6)
     for ax, j, name, letter in ((axes[0, 0], 0, "first", "a"), (axes[0, 1], d, "last", "b")):
-        fit, widths = s[f"j{j}"], narrow_widths(n, narrow, d, j)
-        g, dead = _alive(a[f"j{j}/G"], a[f"j{j}/dead"])
+        fit, widths = s[keys.widths(j)], narrow_widths(n, narrow, d, j)
+        g, dead = _alive(a[keys.widths(j, "G")], a[keys.widths(j, "dead")])
         b_corr, b_notes = fit["beta_corrected"], fit["beta_notes"]
         curves = [("exact (§3.6)", lambda t, w=widths: th.exact_pdf_G_widths(t, w), EXACT),
                   (rf"Gaussian, $\beta_{{corr}}$ = {b_corr:.2f}", _gaussian(-b_corr / 2, b_corr), RED),
@@ -227,7 +228,7 @@ def plot_widths(data: Data, params: Params) -> Figure:
         ax.set_title(f"({letter}) narrow layer {name}: $n_{{{j}}}$ = {narrow}, others {n}, d = {d}")
     ax = axes[0, 2]
     js = np.arange(d + 1)
-    fits = [s[f"j{j}"] for j in js]
+    fits = [s[keys.widths(j)] for j in js]
     _errorbar(ax, js, [f["var"] for f in fits], color=style.SIMULATION, label=f"MC ± 1 SE (N = {fits[0]['var']['n']})")
     steps = {"drawstyle": "steps-mid"}  # j is discrete: plateaus, jumps half-way
     ax.plot(js, [f["exact_var"] for f in fits], **EXACT, **steps, label="exact (§3.6)")
@@ -247,10 +248,11 @@ def plot_widths(data: Data, params: Params) -> Figure:
 
 
 # -------------------------------------------------------------------------------------------- resnet
-def _output_at_checkpoint(a: dict[str, np.ndarray], key: str, k: int, c: float) -> np.ndarray:
-    """ln|z_out|^2 of the network truncated at checkpoint k: Y_k = c + G_k + L, reusing the output factor
-    L = Y - c - G_last = ln chi2_{n_out}, which is independent of every hidden layer (Theorem 2)."""
-    return c + a[f"{key}/G"][:, k] + (a[f"{key}/Y"] - c - a[f"{key}/G"][:, -1])
+def _output_at_checkpoint(a: dict[str, np.ndarray], variant: str, alpha2: float, k: int, c: float) -> np.ndarray:
+    """ln|z_out|^2 of the ResNet (variant, alpha^2) truncated at checkpoint k: Y_k = c + G_k + L, reusing the output
+    factor L = Y - c - G_last = ln chi2_{n_out}, which is independent of every hidden layer (Theorem 2)."""
+    G, Y = a[keys.resnet(variant, alpha2, "G")], a[keys.resnet(variant, alpha2, "Y")]
+    return c + G[:, k] + (Y - c - G[:, -1])
 
 
 def plot_resnet(data: Data, params: Params) -> Figure:
@@ -266,7 +268,7 @@ def plot_resnet(data: Data, params: Params) -> Figure:
     a2 = 0.5 if 0.5 in alphas else alphas[len(alphas) // 2]
     d_y = nearest_depth(p["depths"], RESNET_AUDIT_DEPTH)  # spec: panel (a) at d = 100
     k = p["depths"].index(d_y)
-    hists = [Hist(*_alive(_output_at_checkpoint(a, f"{v}/{alpha_key(a2)}", k, c), a[f"{v}/{alpha_key(a2)}/dead"][:, k]),
+    hists = [Hist(*_alive(_output_at_checkpoint(a, v, a2, k, c), a[keys.resnet(v, a2, "dead")][:, k]),
                   VARIANT[v], VARIANT_COLOUR[v]) for v in RESNET_VARIANTS]
     beta = float(th.beta_balanced_resnet(n, d_y, a2))
     curves = [(rf"log-Gaussian, $\beta_{{bal}}$ = {beta:.3g}", lambda t: th.red_pdf(t, beta, n_out, c), RED),
@@ -277,7 +279,7 @@ def plot_resnet(data: Data, params: Params) -> Figure:
     dgrid = np.geomspace(depths.min(), depths.max(), GRID)
     for a2 in alphas:
         for variant, shift in zip(RESNET_VARIANTS, (0.96, 1.04), strict=True):
-            fit = s[f"{variant}/{alpha_key(a2)}"]
+            fit = s[keys.resnet(variant, a2)]
             for ax, what, scale in ((ax_b, "var", 1), (ax_c, "mean", -1)):
                 _errorbar(ax, depths * shift, [fit[f"d{d}"][what] for d in depths], scale=scale, color=colour[a2],
                           filled=variant == "standard")
@@ -287,13 +289,13 @@ def plot_resnet(data: Data, params: Params) -> Figure:
         if 0 < a2 < 1:
             heur = 2 / n + th.resnet_variance_coefficient_standard_heuristic(a2) * dgrid / n
             ax_b.plot(dgrid, heur, color=colour[a2], lw=1.1, ls=":")
-    n_samples = s[f"standard/{alpha_key(alphas[0])}"][f"d{depths[0]}"]["var"]["n"]
-    keys = [_key(f"α² = {a2:g}", colour[a2], marker="s", ls="-") for a2 in alphas]
-    keys += [_key(f"{VARIANT['standard']} (N = {n_samples})", marker="o"),
-             _key(VARIANT["balanced"], marker="o", filled=False)]
-    keys += [_key(r"$\beta_{bal}$ in (b), $\beta_{bal}/2$ in (c) (notes' formula)", ls="-"),
-             _key("standard heuristic (§3.7), in (b)", ls=":")]
-    fig.legend(handles=keys, loc="outside lower center", ncols=4, fontsize=SMALL, title="(b), (c)",
+    n_samples = s[keys.resnet("standard", alphas[0])][f"d{depths[0]}"]["var"]["n"]
+    legend = [_key(f"α² = {a2:g}", colour[a2], marker="s", ls="-") for a2 in alphas]
+    legend += [_key(f"{VARIANT['standard']} (N = {n_samples})", marker="o"),
+               _key(VARIANT["balanced"], marker="o", filled=False)]
+    legend += [_key(r"$\beta_{bal}$ in (b), $\beta_{bal}/2$ in (c) (notes' formula)", ls="-"),
+               _key("standard heuristic (§3.7), in (b)", ls=":")]
+    fig.legend(handles=legend, loc="outside lower center", ncols=4, fontsize=SMALL, title="(b), (c)",
                title_fontsize=SMALL)
     for ax, what in ((ax_b, r"$\mathrm{Var}[G]$"), (ax_c, r"$-E[G]$")):
         ax.set(xlabel="depth $d$", ylabel=what)
@@ -304,10 +306,9 @@ def plot_resnet(data: Data, params: Params) -> Figure:
     ax_c.set_title(f"(c) minus the mean of G (n = {n}), MC ± 1 SE")
 
     for a2 in alphas:
-        key = f"standard/{alpha_key(a2)}"
-        mean, sd = a[f"{key}/active_mean"], a[f"{key}/active_sd"]
+        mean, sd = a[keys.resnet("standard", a2, "active_mean")], a[keys.resnet("standard", a2, "active_sd")]
         layers = np.arange(1, mean.size + 1)
-        se = sd / np.sqrt(a[f"{key}/G"].shape[0])
+        se = sd / np.sqrt(a[keys.resnet("standard", a2, "G")].shape[0])
         ax_d.plot(layers, mean, color=colour[a2], lw=1.2, label=f"{VARIANT['standard']}, α² = {a2:g}")
         ax_d.fill_between(layers, mean - se, mean + se, color=colour[a2], alpha=0.3, lw=0)
     ax_d.axhline(0.5, **EXACT, label="reference 1/2 (MLP, balanced)")
@@ -332,8 +333,9 @@ def plot_grad(data: Data, params: Params) -> Figure:
         "standard": []}
     for i, (ax, arch) in enumerate(zip(axes[0], GRAD_ARCHS, strict=True)):
         fit = s[arch]
-        hists = [Hist(*_alive(a[f"{arch}/forward"], a[f"{arch}/forward_dead"]), "forward, run A", fill=True),
-                 Hist(*_alive(a[f"{arch}/tangent"], a[f"{arch}/tangent_dead"]), "tangent, run B", style.PALETTE[1])]
+        runs = {run: _alive(a[keys.grad(arch, run)], a[keys.grad_dead(arch, run)]) for run in ("forward", "tangent")}
+        hists = [Hist(*runs["forward"], "forward, run A", fill=True),
+                 Hist(*runs["tangent"], "tangent, run B", style.PALETTE[1])]
         notes = [f"A vs B: KS p = {fit['ks']['p_value']:.2g}", f"Δmean = {_fmt(fit['mean_difference'])}",
                  f"Δvar = {_fmt(fit['var_difference'])}"]
         _distribution_panel(ax, hists, theory[arch], *_sample_range(h.values for h in hists), notes=notes,
@@ -357,8 +359,8 @@ def plot_universality(data: Data, params: Params) -> Figure:
     ax_a, ax_b, ax_c = axes[0]
 
     n, d = max(z["n"] for z in sizes), int(depths.max())
-    hists = [Hist(*_alive(a[f"{law}/n{n}/G"][:, -1], a[f"{law}/n{n}/dead"][:, -1]), f"{law} weights", colour[law])
-             for law in laws]
+    hists = [Hist(*_alive(a[keys.universality(law, n, "G")][:, -1], a[keys.universality(law, n, "dead")][:, -1]),
+                  f"{law} weights", colour[law]) for law in laws]
     beta = float(th.beta_mlp(n, d))
     curves = [(r"log-Gaussian: $G\sim N(-\beta/2,\beta)$", _gaussian(-beta / 2, beta), RED),
               ("exact Gaussian-weight law", lambda t: th.exact_pdf_G(t, n, d), EXACT)]
@@ -374,7 +376,7 @@ def plot_universality(data: Data, params: Params) -> Figure:
         beta, exact = th.beta_mlp(n, dgrid), th.exact_G_moments(n, dgrid)
         lead, lead_pts = (-beta / 2, beta), (-th.beta_mlp(n, depths) / 2, th.beta_mlp(n, depths))
         for i, law in enumerate(laws):
-            fits = [s[f"{law}/n{n}"][f"d{dd}"] for dd in depths]
+            fits = [s[keys.universality(law, n)][f"d{dd}"] for dd in depths]
             shift = 1 + 0.02 * (i - (len(laws) - 1) / 2)
             kappa = th.KURTOSIS[law]
             for ax, k, what in ((ax_b, 0, "mean"), (ax_c, 1, "var")):
@@ -385,12 +387,12 @@ def plot_universality(data: Data, params: Params) -> Figure:
                 if kappa != 0:
                     kappa_term = th.kappa_shift_G(n, dgrid, kappa, x_hat4)[k]
                     ax.plot(dgrid / n, n * (exact[k] + kappa_term - lead[k]), color=colour[law], lw=1.2, ls=":")
-    keys = [_key(f"{law} (κ = {th.KURTOSIS[law]:g})", colour[law], marker="o") for law in laws]
-    counts = {z["n"]: s[f"{laws[0]}/n{z['n']}"][f"d{depths[0]}"]["mean"]["n"] for z in sizes}
-    keys += [_key(f"n = {n} (N = {count})", marker=markers[n]) for n, count in counts.items()]
-    keys += [_key("leading order (0)", **LEADING), _key("exact Gaussian", **EXACT),
-             _key("exact Gaussian + κ-term (§3.10)", ls=":")]
-    fig.legend(handles=keys, loc="outside lower center", ncols=4, fontsize=SMALL, title="(b), (c): MC ± 1 SE",
+    legend = [_key(f"{law} (κ = {th.KURTOSIS[law]:g})", colour[law], marker="o") for law in laws]
+    counts = {z["n"]: s[keys.universality(laws[0], z["n"])][f"d{depths[0]}"]["mean"]["n"] for z in sizes}
+    legend += [_key(f"n = {n} (N = {count})", marker=markers[n]) for n, count in counts.items()]
+    legend += [_key("leading order (0)", **LEADING), _key("exact Gaussian", **EXACT),
+               _key("exact Gaussian + κ-term (§3.10)", ls=":")]
+    fig.legend(handles=legend, loc="outside lower center", ncols=4, fontsize=SMALL, title="(b), (c): MC ± 1 SE",
                title_fontsize=SMALL)
     for ax, what in ((ax_b, r"$n\,(E[G]+\beta/2)$"), (ax_c, r"$n\,(\mathrm{Var}[G]-\beta)$")):
         ax.axhline(0, **LEADING)
@@ -414,9 +416,8 @@ def plot_validation(data: Data, params: Params) -> Figure:
         _qq(ax, full, reduced, f"{base} quantile (N = {full.size})", f"{entry['method']} quantile (N = {reduced.size})",
             f"{cid}: {textwrap.fill(entry['text'], 36)}\nKS p = {entry['ks']['p_value']:.2g}")
     case = max(p["mlp"], key=lambda c: c["n"] * c["d"])
-    key = f"V1/n{case['n']}_d{case['d']}/full"
-    dead = a[f"{key}/dead"]
-    g, y = _alive(a[f"{key}/G"], dead)[0], _alive(a[f"{key}/Y"], dead)[0]
+    brute = {obs: a[keys.v1(case["n"], case["d"], "full", obs)] for obs in ("G", "Y", "dead")}
+    g, y = _alive(brute["G"], brute["dead"])[0], _alive(brute["Y"], brute["dead"])[0]
     resid = y - input_offset(p["n_in"]) - g
     k, v6 = p["n_out"], s["V6"]
     _qq(axes[-1], lambda q: np.log(sps.chi2.ppf(q, k)), resid, rf"quantile of $\ln\chi^2_{{{k}}}$",

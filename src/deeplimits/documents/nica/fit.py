@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 
 from deeplimits import audit, stats
+from deeplimits.documents.nica import keys
 from deeplimits.documents.nica.sample import (
     GRAD_ARCHS,
     RESNET_AUDIT_DEPTH,
     RESNET_EXP_DEPTH,
     RESNET_VARIANTS,
     alive_values,
-    alpha_key,
     input_offset,
     narrow_widths,
     nearest_depth,
@@ -51,8 +51,8 @@ def fit_fig1(a: Arrays, p: dict[str, Any]) -> Result:
     n, n_out = p["n"], p["n_out"]
     out, claims = {}, []
     for d in p["depths"]:
-        dead = a[f"d{d}/dead"]
-        g, y = _alive(a[f"d{d}/G"], dead), _alive(a[f"d{d}/Y"], dead)
+        dead = a[keys.fig1(d, "dead")]
+        g, y = _alive(a[keys.fig1(d, "G")], dead), _alive(a[keys.fig1(d, "Y")], dead)
         beta = th.beta_mlp(n, d)
         d2m, d2v = th.delta2_G(n, d)
         em, ev = th.exact_G_moments(n, d)
@@ -64,7 +64,7 @@ def fit_fig1(a: Arrays, p: dict[str, Any]) -> Result:
         exact_cdf = th.exact_cdf_Y(grid, n, d, n_out, c)
         sup_blue = float(np.max(np.abs(exact_cdf - th.blue_cdf(grid, n_out, c))))
         sup_red = float(np.max(np.abs(exact_cdf - th.red_cdf(grid, beta, n_out, c))))
-        out[f"d{d}"] = {
+        out[keys.fig1(d)] = {
             "G": _moments(g), "Y": _moments(y), "dead": stats.fraction(dead).to_dict(),
             "theory": {"beta": _theory(beta, "2/n + 5d/n [seed]"),
                        "exact_mean_G": _theory(em, "exact law §3.3"), "exact_var_G": _theory(ev, "exact law §3.3"),
@@ -104,14 +104,14 @@ def fit_moments(a: Arrays, p: dict[str, Any]) -> Result:
     claims = []
     for n in p["n"]:
         for d in p["depths"]:
-            dead = a[f"n{n}/d{d}/dead"]
-            g = _alive(a[f"n{n}/d{d}/G"], dead)
+            dead = a[keys.moments(n, d, "dead")]
+            g = _alive(a[keys.moments(n, d, "G")], dead)
             em, ev = th.exact_G_moments(n, d)
             sm, sv = th.second_order_G_moments(n, d)
             mg, vg = stats.mean(g), stats.variance(g)
-            out["G"][f"n{n}/d{d}"] = {**_moments(g), "dead": stats.fraction(dead).to_dict(),
-                                     "beta": th.beta_mlp(n, d), "exact_mean": em, "exact_var": ev,
-                                     "second_order_mean": sm, "second_order_var": sv}
+            out["G"][keys.moments(n, d)] = {**_moments(g), "dead": stats.fraction(dead).to_dict(),
+                                            "beta": th.beta_mlp(n, d), "exact_mean": em, "exact_var": ev,
+                                            "second_order_mean": sm, "second_order_var": sv}
             claims += [
                 audit.equality(f"nica/moments/m1_mean_n{n}_d{d}", f"E[G] equals the exact law at n={n}, d={d}",
                                "derived", "mean of G (alive)", mg, em),
@@ -119,8 +119,8 @@ def fit_moments(a: Arrays, p: dict[str, Any]) -> Result:
                                "derived", "variance of G (alive)", vg, ev),
             ]
     n_ref, d_ref = max(p["n"]), max(p["depths"])
-    dead = a[f"n{n_ref}/d{d_ref}/dead"]
-    g = _alive(a[f"n{n_ref}/d{d_ref}/G"], dead)
+    dead = a[keys.moments(n_ref, d_ref, "dead")]
+    g = _alive(a[keys.moments(n_ref, d_ref, "G")], dead)
     beta = th.beta_mlp(n_ref, d_ref)
     d2m, d2v = th.delta2_G(n_ref, d_ref)
     mg, vg = stats.mean(g), stats.variance(g)
@@ -140,14 +140,14 @@ def fit_moments(a: Arrays, p: dict[str, Any]) -> Result:
     ]
     for n in p["dead_n"]:
         for d in p["depths"]:
-            out["dead"][f"n{n}/d{d}"] = {**stats.fraction(a[f"dead/n{n}/d{d}"]).to_dict(),
-                                        "theory": th.dead_probability(n, d)}
+            out["dead"][keys.moments(n, d)] = {**stats.fraction(a[keys.moments_dead(n, d)]).to_dict(),
+                                               "theory": th.dead_probability(n, d)}
     n_dead = 10 if 10 in p["dead_n"] else max(p["dead_n"])
     d_dead = nearest_depth(p["depths"], 100)
     claims.append(audit.equality(
         f"nica/moments/m4_n{n_dead}_d{d_dead}", f"dead-network fraction at n={n_dead}, d={d_dead} equals "
-        "1-(1-2^-n)^d", "derived", "fraction of dead networks", stats.fraction(a[f"dead/n{n_dead}/d{d_dead}"]),
-        th.dead_probability(n_dead, d_dead)))
+        "1-(1-2^-n)^d", "derived", "fraction of dead networks",
+        stats.fraction(a[keys.moments_dead(n_dead, d_dead)]), th.dead_probability(n_dead, d_dead)))
     return out, claims
 
 
@@ -157,18 +157,19 @@ def fit_layerterms(a: Arrays, p: dict[str, Any]) -> Result:
     out, claims = {}, []
     n_top = max(p["n"])
     for n in p["n"]:
-        u, r = a[f"n{n}/u"], a[f"n{n}/r"]
+        u, r = a[keys.layerterms(n, "u")], a[keys.layerterms(n, "r")]
         alive = r > 0
         log_u, log_r = np.log(u), np.log(r[alive])
         um, rm = th.u_moments(n), th.r_moments(n)
         third_u, third_r = stats.mean((u - 1) ** 3), stats.mean((r - 1) ** 3)
         literal4 = stats.mean((r / 2 - 1) ** 3)
-        out[f"n{n}"] = {"u": _moments(u), "r": _moments(r), "log_u": _moments(log_u), "log_r": _moments(log_r),
-                        "third_u": third_u.to_dict(), "third_r": third_r.to_dict(),
-                        "prop4_literal": literal4.to_dict(), "r_zero": stats.fraction(~alive).to_dict(),
-                        "log_u_fourth": stats.central_moment(log_u, 4).scaled(n**2).to_dict(),
-                        "log_r_fourth": stats.central_moment(log_r, 4).scaled(n**2).to_dict(),
-                        "theory": {"u": um, "r": rm, "prop4_literal": th.prop4_literal_third(n)}}
+        out[keys.layerterms(n)] = {
+            "u": _moments(u), "r": _moments(r), "log_u": _moments(log_u), "log_r": _moments(log_r),
+            "third_u": third_u.to_dict(), "third_r": third_r.to_dict(), "prop4_literal": literal4.to_dict(),
+            "r_zero": stats.fraction(~alive).to_dict(),
+            "log_u_fourth": stats.central_moment(log_u, 4).scaled(n**2).to_dict(),
+            "log_r_fourth": stats.central_moment(log_r, 4).scaled(n**2).to_dict(),
+            "theory": {"u": um, "r": rm, "prop4_literal": th.prop4_literal_third(n)}}
         claims += [
             audit.equality(f"nica/layerterms/p1_mean_n{n}", f"Prop 3: E[u] = 1 at n={n}", "seed", "mean of u",
                            stats.mean(u), um["mean"]),
@@ -210,13 +211,13 @@ def fit_widths(a: Arrays, p: dict[str, Any]) -> Result:
     out, claims, var_g = {}, [], {}
     for j in range(d + 1):
         widths = narrow_widths(n, narrow, d, j)
-        dead = a[f"j{j}/dead"]
-        g = _alive(a[f"j{j}/G"], dead)
+        dead = a[keys.widths(j, "dead")]
+        g = _alive(a[keys.widths(j, "G")], dead)
         em, ev = th.exact_G_moments_widths(widths)
         mg, var_g[j] = stats.mean(g), stats.variance(g)
-        out[f"j{j}"] = {**_moments(g), "dead": stats.fraction(dead).to_dict(), "exact_mean": em, "exact_var": ev,
-                        "beta_corrected": th.beta_widths_corrected(widths),
-                        "beta_notes": th.beta_widths_notes(widths)}
+        out[keys.widths(j)] = {**_moments(g), "dead": stats.fraction(dead).to_dict(), "exact_mean": em,
+                               "exact_var": ev, "beta_corrected": th.beta_widths_corrected(widths),
+                               "beta_notes": th.beta_widths_notes(widths)}
         claims += [
             audit.equality(f"nica/widths/w4_mean_j{j}", f"E[G] equals the exact unequal-width law, narrow j={j}",
                            "derived", "mean of G", mg, em),
@@ -257,15 +258,16 @@ def fit_resnet(a: Arrays, p: dict[str, Any]) -> Result:
     k, k_exp = depths.index(d), depths.index(nearest_depth(depths, RESNET_EXP_DEPTH))
     out, claims = {}, []
     for a2 in p["alpha2"]:
+        alpha = keys.alpha_key(a2)  # claim-id suffix
         beta_bal = th.beta_balanced_resnet(n, d, a2)
         beta_heur = 2 / n + th.resnet_variance_coefficient_standard_heuristic(a2) * d / n
         d2m, d2v = th.delta2_G(n, d)
         for variant in RESNET_VARIANTS:
-            key = f"{variant}/{alpha_key(a2)}"
-            G = a[f"{key}/G"]
+            key = keys.resnet(variant, a2)
+            G = a[keys.resnet(variant, a2, "G")]
             out[key] = {f"d{dd}": _moments(G[:, i]) for i, dd in enumerate(depths)}
-            out[key]["active_mean"] = a[f"{key}/active_mean"].tolist()
-            out[key]["active_sd"] = a[f"{key}/active_sd"].tolist()
+            out[key]["active_mean"] = a[keys.resnet(variant, a2, "active_mean")].tolist()
+            out[key]["active_sd"] = a[keys.resnet(variant, a2, "active_sd")].tolist()
             mg, vg = stats.mean(G[:, k]), stats.variance(G[:, k])
             expected = "holds" if variant == "balanced" else "fails"
             ids = ("r1", "r2") if variant == "balanced" else ("r3", "r4")
@@ -275,24 +277,23 @@ def fit_resnet(a: Arrays, p: dict[str, Any]) -> Result:
             effect_var = beta_bal if variant == "balanced" else beta_heur - beta_bal
             effect_mean = beta_bal / 2 if variant == "balanced" else (beta_heur - beta_bal) / 4
             claims += [
-                audit.equality(f"nica/resnet/{ids[0]}_{alpha_key(a2)}", f"{variant} ResNet (alpha^2={a2:g}, d={d}):"
+                audit.equality(f"nica/resnet/{ids[0]}_{alpha}", f"{variant} ResNet (alpha^2={a2:g}, d={d}):"
                                " Var[G] = 2/n + (5 lam^4 + 4 alpha^2 lam^2) d/n", "seed", "variance of G", vg,
                                beta_bal, allowance=2 * d2v, allowance_reason="2|Delta_2| of the MLP [choice]",
                                effect=effect_var, expected=expected),
-                audit.equality(f"nica/resnet/{ids[1]}_{alpha_key(a2)}", f"{variant} ResNet (alpha^2={a2:g}, d={d}):"
+                audit.equality(f"nica/resnet/{ids[1]}_{alpha}", f"{variant} ResNet (alpha^2={a2:g}, d={d}):"
                                " E[G] = -beta/2", "seed", "mean of G", mg, -beta_bal / 2, allowance=2 * d2m,
                                allowance_reason="2|Delta_2| of the MLP [choice]", effect=effect_mean,
                                expected=expected),
             ]
-        std = f"standard/{alpha_key(a2)}"
-        late = stats.mean(a[f"{std}/active_late"])  # per-sample average over layers d/2 < l <= d
+        late = stats.mean(a[keys.resnet("standard", a2, "active_late")])  # per-sample average over layers d/2 < l <= d
         claims.append(audit.ordering(
-            f"nica/resnet/r5_{alpha_key(a2)}", f"standard ResNet (alpha^2={a2:g}) is hypoactivated: mean active "
+            f"nica/resnet/r5_{alpha}", f"standard ResNet (alpha^2={a2:g}) is hypoactivated: mean active "
             f"fraction over layers {d // 2 + 1}-{d} below 1/2 by more than 5 SE", "derived",
             "1/2 - mean active fraction", stats.Estimate(0.5 - late.value, late.stderr, late.n), k=5))
-        bal = a[f"balanced/{alpha_key(a2)}/G"][:, k_exp]
+        bal = a[keys.resnet("balanced", a2, "G")][:, k_exp]
         claims.append(audit.equality(
-            f"nica/resnet/r6_{alpha_key(a2)}", f"balanced ResNet (alpha^2={a2:g}): E[e^G] = 1 at "
+            f"nica/resnet/r6_{alpha}", f"balanced ResNet (alpha^2={a2:g}): E[e^G] = 1 at "
             f"d={depths[k_exp]}", "derived", "mean of e^G", stats.mean(np.exp(bal)), 1.0))
     return out, claims
 
@@ -303,8 +304,8 @@ def fit_grad(a: Arrays, p: dict[str, Any]) -> Result:
     n, d, c = p["n"], p["d"], input_offset(p["n_in"])
     out, claims = {}, []
     for arch in GRAD_ARCHS:
-        fwd = _alive(a[f"{arch}/forward"], a[f"{arch}/forward_dead"])
-        tan = _alive(a[f"{arch}/tangent"], a[f"{arch}/tangent_dead"])
+        fwd = _alive(a[keys.grad(arch, "forward")], a[keys.grad_dead(arch, "forward")])
+        tan = _alive(a[keys.grad(arch, "tangent")], a[keys.grad_dead(arch, "tangent")])
         ks = stats.ks_two_sample(fwd, tan)
         dm = stats.mean(tan) - stats.mean(fwd)
         dv = stats.variance(tan) - stats.variance(fwd)
@@ -327,7 +328,7 @@ def fit_grad(a: Arrays, p: dict[str, Any]) -> Result:
                 audit.equality(f"nica/grad/{claim}_var", f"{label}: equal variances of ln|dz_out/dx_1|^2 and "
                                "ln|z_out|^2", tag, "variance difference (tangent - forward)", dv, 0.0),
             ]
-    tan = _alive(a["mlp/tangent"], a["mlp/tangent_dead"])
+    tan = _alive(a[keys.grad("mlp", "tangent")], a[keys.grad_dead("mlp", "tangent")])
     claims.append(audit.same_law("nica/grad/g2", f"MLP: ln|dz_out/dx_1|^2 follows the exact finite-(n,d) law of "
                                  f"ln|z_out|^2 (n={n}, d={d})", "derived", "one-sample KS distance",
                                  stats.ks_one_sample(tan, lambda t: th.exact_cdf_Y(t, n, d, p["n_out"], c))))
@@ -345,14 +346,13 @@ def fit_universality(a: Arrays, p: dict[str, Any]) -> Result:
         kappa = th.KURTOSIS[law]
         for size in p["sizes"]:
             n = size["n"]
-            G, dead = a[f"{law}/n{n}/G"], a[f"{law}/n{n}/dead"]
-            out[f"{law}/n{n}"] = {}
+            G, dead = a[keys.universality(law, n, "G")], a[keys.universality(law, n, "dead")]
+            out[keys.universality(law, n)] = checkpoints = {}
             for i, dd in enumerate(p["depths"]):
                 em, ev = th.exact_G_moments(n, dd)
                 sm, sv = th.kappa_shift_G(n, dd, kappa, x_hat4)
-                out[f"{law}/n{n}"][f"d{dd}"] = {**_moments(_alive(G[:, i], dead[:, i])), "exact_mean": em,
-                                                "exact_var": ev, "kappa_mean": sm, "kappa_var": sv,
-                                                "beta": th.beta_mlp(n, dd)}
+                checkpoints[f"d{dd}"] = {**_moments(_alive(G[:, i], dead[:, i])), "exact_mean": em, "exact_var": ev,
+                                         "kappa_mean": sm, "kappa_var": sv, "beta": th.beta_mlp(n, dd)}
             g = _alive(G[:, k], dead[:, k])
             beta = th.beta_mlp(n, d)
             d2m, d2v = th.delta2_G(n, d)
@@ -369,7 +369,7 @@ def fit_universality(a: Arrays, p: dict[str, Any]) -> Result:
             ]
     if "rademacher" in p["laws"]:
         n = min(s["n"] for s in p["sizes"])
-        G, dead = a[f"rademacher/n{n}/G"], a[f"rademacher/n{n}/dead"]
+        G, dead = a[keys.universality("rademacher", n, "G")], a[keys.universality("rademacher", n, "dead")]
         shift = stats.mean(_alive(G[:, k], dead[:, k])) - stats.Estimate(th.exact_G_moments(n, d)[0], 0.0, 0)
         predicted = th.kappa_shift_G(n, d, th.KURTOSIS["rademacher"], x_hat4)[0]
         claims.append(audit.equality(
@@ -393,33 +393,33 @@ def fit_validation(a: Arrays, p: dict[str, Any]) -> Result:
                                      "two-sample KS distance", ks))
 
     for case in p["mlp"]:
-        key = f"V1/n{case['n']}_d{case['d']}"
+        n, d = case["n"], case["d"]
         for obs in ("G", "Y"):
-            pair(f"V1_{obs}_n{case['n']}_d{case['d']}", f"MLP {obs} (n={case['n']}, d={case['d']})",
-                 "chi-square reduction", f"{key}/full/{obs}", f"{key}/reduced/{obs}")
+            pair(f"V1_{obs}_n{n}_d{d}", f"MLP {obs} (n={n}, d={d})", "chi-square reduction",
+                 keys.v1(n, d, "full", obs), keys.v1(n, d, "reduced", obs))
     w = p["widths"]
     for j in w["positions"]:
         pair(f"V2_j{j}", f"unequal-width MLP G (n_{j}={w['narrow']}, others {w['n']}, d={w['d']})",
-             "chi-square reduction", f"V2/j{j}/full/G", f"V2/j{j}/reduced/G")
+             "chi-square reduction", keys.v2(j, "full", "G"), keys.v2(j, "reduced", "G"))
     r = p["resnet"]
     setting = f"n={r['n']}, d={r['d']}"
     for variant in RESNET_VARIANTS:
         pair(f"V3_{variant}", f"{variant} ResNet G ({setting}, alpha^2={r['alpha2']:g})", "vector trick",
-             f"V3/{variant}/full/G", f"V3/{variant}/reduced/G")
+             keys.v3(variant, "full"), keys.v3(variant, "reduced"))
     for arch in ("mlp", *RESNET_VARIANTS):
-        pair(f"V4_{arch}", f"{arch} tangent ln|dz_out/dx_1|^2 ({setting})", "Gram trick", f"V4/{arch}/full/Yt",
-             f"V4/{arch}/reduced/Yt")
+        pair(f"V4_{arch}", f"{arch} tangent ln|dz_out/dx_1|^2 ({setting})", "Gram trick",
+             keys.v4(arch, "full", "Yt"), keys.v4(arch, "reduced", "Yt"))
     pair("V4_bartlett", f"MLP tangent ln|dz_out/dx_1|^2 ({setting})", "Bartlett reduction",
-         "V4/bartlett/full/Yt", "V4/bartlett/reduced/Yt")
+         keys.v4("bartlett", "full", "Yt"), keys.v4("bartlett", "reduced", "Yt"))
     pair("V4_bartlett_joint", f"MLP ln|dz_out/dx_1|^2 - ln|z_out|^2 of one network, the joint law ({setting})",
-         "Bartlett reduction", "V4/bartlett/full/diff", "V4/bartlett/reduced/diff")
+         "Bartlett reduction", keys.v4("bartlett", "full", "diff"), keys.v4("bartlett", "reduced", "diff"))
     v = p["vector_vs_chi2"]
-    pair("V5", f"MLP G (n={v['n']}, d={v['d']}); reference: chi-square reduction", "vector trick", "V5/chi2/G",
-         "V5/vector/G")
+    pair("V5", f"MLP G (n={v['n']}, d={v['d']}); reference: chi-square reduction", "vector trick",
+         keys.v5("chi2"), keys.v5("vector"))
     case = max(p["mlp"], key=lambda c: c["n"] * c["d"])
-    key = f"V1/n{case['n']}_d{case['d']}/full"
-    alive = ~a[f"{key}/dead"].astype(bool)
-    g, y = a[f"{key}/G"][alive], a[f"{key}/Y"][alive]
+    brute = {obs: a[keys.v1(case["n"], case["d"], "full", obs)] for obs in ("G", "Y", "dead")}
+    alive = ~brute["dead"].astype(bool)
+    g, y = brute["G"][alive], brute["Y"][alive]
     resid = y - input_offset(p["n_in"]) - g
     ks = stats.ks_one_sample(resid, lambda t: th.log_chi2_cdf(t, p["n_out"]))
     corr = stats.correlation(resid, g)

@@ -1,7 +1,7 @@
 """Experiment runners of the nica document: configuration parameters -> arrays (rule sample).
 
-Each ``run_<experiment>(params, seeds, chunks)`` returns a flat dict of arrays whose keys name the
-setting, e.g. ``"d10/G"``. Every setting draws from its own named seed (``seeds("d=10")``), so adding a
+Each ``run_<experiment>(params, seeds, chunks)`` returns a flat dict of arrays whose keys name the setting, e.g.
+``"d10/G"`` (formatted by ``keys.py``). Every setting draws from its own named seed (``seeds("d=10")``), so adding a
 setting never changes the others. Samplers: spec nica §4.
 """
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from deeplimits.documents.nica import keys
 from deeplimits.models.networks import mlp
 from deeplimits.models.networks.brute import brute_network
 from deeplimits.models.networks.mlp import bartlett_tangent, chi2_mlp, layer_terms
@@ -29,19 +30,11 @@ def input_offset(n_in: int) -> float:
     return mlp.input_offset(mlp.unit_input(n_in))
 
 
-def alpha_key(alpha2: float) -> str:
-    return f"a{alpha2:g}"
-
-
-def prefixed(prefix: str, arrays: Arrays) -> Arrays:
-    return {f"{prefix}/{k}": v for k, v in arrays.items()}
-
-
 def alive_values(arrays: Arrays, key: str) -> np.ndarray:
     """Values of ``arrays[key]`` without dead networks; the dead mask of ``prefix/obs`` is ``prefix/dead``
     (absent for architectures that cannot die)."""
     values = arrays[key]
-    dead = arrays.get(key.rsplit("/", 1)[0] + "/dead")
+    dead = arrays.get(keys.dead_mask(key))
     return values if dead is None else values[~dead.astype(bool)]
 
 
@@ -65,7 +58,8 @@ def run_fig1(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """nica/fig1: G and Y = ln|z_out|^2 at each depth (n = 100, n_in = n_out = 10, N = 2^15) [seed]."""
     out: Arrays = {}
     for d in p["depths"]:
-        out |= prefixed(f"d{d}", _mlp(p["method"], [p["n"]] * (d + 1), p, seeds(f"d={d}"), p["samples"], chunks))
+        res = _mlp(p["method"], [p["n"]] * (d + 1), p, seeds(f"d={d}"), p["samples"], chunks)
+        out |= keys.prefixed(keys.fig1(d), res)
     return out
 
 
@@ -75,11 +69,11 @@ def run_moments(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     for n in p["n"]:
         for d in p["depths"]:
             res = _mlp("chi2", [n] * (d + 1), p, seeds(f"n={n}", f"d={d}"), p["samples"], chunks)
-            out |= {f"n{n}/d{d}/G": res["G"], f"n{n}/d{d}/dead": res["dead"]}
+            out |= {keys.moments(n, d, "G"): res["G"], keys.moments(n, d, "dead"): res["dead"]}
     for n in p["dead_n"]:
         for d in p["depths"]:
             res = _mlp("chi2", [n] * (d + 1), p, seeds("dead", f"n={n}", f"d={d}"), p["samples"], chunks)
-            out[f"dead/n{n}/d{d}"] = res["dead"]
+            out[keys.moments_dead(n, d)] = res["dead"]
     return out
 
 
@@ -87,8 +81,8 @@ def run_layerterms(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """nica/layerterms: u = |g|^2/n and r = (2/n)|relu(g)|^2 from direct Gaussian vectors [choice]."""
     out: Arrays = {}
     for n in p["n"]:
-        out |= prefixed(f"n{n}", layer_terms(n=n, seed=seeds(f"n={n}"), n_samples=p["samples"],
-                                             chunk_size=chunks.reduced))
+        res = layer_terms(n=n, seed=seeds(f"n={n}"), n_samples=p["samples"], chunk_size=chunks.reduced)
+        out |= keys.prefixed(keys.layerterms(n), res)
     return out
 
 
@@ -97,7 +91,7 @@ def run_widths(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     out: Arrays = {}
     for j in range(p["d"] + 1):
         widths = narrow_widths(p["n"], p["narrow"], p["d"], j)
-        out |= prefixed(f"j{j}", _mlp("chi2", widths, p, seeds(f"j={j}"), p["samples"], chunks))
+        out |= keys.prefixed(keys.widths(j), _mlp("chi2", widths, p, seeds(f"j={j}"), p["samples"], chunks))
     return out
 
 
@@ -127,7 +121,7 @@ def run_resnet(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
         for a2 in p["alpha2"]:
             res = _resnet(p["method"], variant, p["n"], p["depths"], a2, p, seeds(variant, f"alpha2={a2:g}"),
                           p["samples"], chunks)
-            out |= prefixed(f"{variant}/{alpha_key(a2)}", res)
+            out |= keys.prefixed(keys.resnet(variant, a2), res)
     return out
 
 
@@ -154,8 +148,8 @@ def run_grad(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
         a2 = 0.0 if arch == "mlp" else p["alpha2"]
         run_a = _tangent_pair(p["method"], arch, p["n"], p["d"], a2, p, seeds(arch, "A"), p["samples"], chunks)
         run_b = _tangent_pair(p["method"], arch, p["n"], p["d"], a2, p, seeds(arch, "B"), p["samples"], chunks)
-        out |= {f"{arch}/forward": run_a["Y"], f"{arch}/tangent": run_b["Yt"],
-                f"{arch}/forward_dead": run_a["dead"], f"{arch}/tangent_dead": run_b["dead"]}
+        out |= {keys.grad(arch, "forward"): run_a["Y"], keys.grad(arch, "tangent"): run_b["Yt"],
+                keys.grad_dead(arch, "forward"): run_a["dead"], keys.grad_dead(arch, "tangent"): run_b["dead"]}
     return out
 
 
@@ -170,13 +164,13 @@ def run_universality(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
             if law == "gaussian" and p["method"] == "reduced":
                 runs = [_mlp("chi2", [n] * (d + 1), p, seeds(law, f"n={n}", f"d={d}"), size["samples"], chunks)
                         for d in p["depths"]]
-                out |= {f"{law}/n{n}/G": np.column_stack([r["G"] for r in runs]),
-                        f"{law}/n{n}/dead": np.column_stack([r["dead"] for r in runs])}
+                out |= {keys.universality(law, n, "G"): np.column_stack([r["G"] for r in runs]),
+                        keys.universality(law, n, "dead"): np.column_stack([r["dead"] for r in runs])}
                 continue
             res = brute_network(arch="mlp", widths=[n] * (max(p["depths"]) + 1), alpha2=0.0, n_in=p["n_in"],
                                 n_out=p["n_out"], weights=law, tangent=False, depths=p["depths"],
                                 seed=seeds(law, f"n={n}"), n_samples=size["samples"], chunk_size=chunks.brute)
-            out |= {f"{law}/n{n}/G": res["G"], f"{law}/n{n}/dead": res["dead"]}
+            out |= {keys.universality(law, n, "G"): res["G"], keys.universality(law, n, "dead"): res["dead"]}
     return out
 
 
@@ -190,15 +184,16 @@ def run_validation(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     out: Arrays = {}
     for case in p["mlp"]:
         n, d = case["n"], case["d"]
-        key = f"V1/n{n}_d{d}"
-        out |= prefixed(f"{key}/reduced", _mlp("chi2", [n] * (d + 1), p, seeds(key, "reduced"), reduced, chunks))
-        out |= prefixed(f"{key}/full", _mlp("full", [n] * (d + 1), p, seeds(key, "full"), full, chunks))
+        name = keys.v1(n, d)
+        res = _mlp("chi2", [n] * (d + 1), p, seeds(name, "reduced"), reduced, chunks)
+        out |= keys.prefixed(keys.v1(n, d, "reduced"), res)
+        out |= keys.prefixed(keys.v1(n, d, "full"), _mlp("full", [n] * (d + 1), p, seeds(name, "full"), full, chunks))
     w = p["widths"]
     for j in w["positions"]:
         widths = narrow_widths(w["n"], w["narrow"], w["d"], j)
-        key = f"V2/j{j}"
-        out |= prefixed(f"{key}/reduced", _mlp("chi2", widths, p, seeds(key, "reduced"), reduced, chunks))
-        out |= prefixed(f"{key}/full", _mlp("full", widths, p, seeds(key, "full"), full, chunks))
+        name = keys.v2(j)
+        out |= keys.prefixed(keys.v2(j, "reduced"), _mlp("chi2", widths, p, seeds(name, "reduced"), reduced, chunks))
+        out |= keys.prefixed(keys.v2(j, "full"), _mlp("full", widths, p, seeds(name, "full"), full, chunks))
     r = p["resnet"]
     for arch in ("mlp", *RESNET_VARIANTS):
         a2 = 0.0 if arch == "mlp" else r["alpha2"]
@@ -207,21 +202,21 @@ def run_validation(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
                               seed=seeds("V3V4", arch, "full"), n_samples=full, chunk_size=chunks.brute)
         gram = gram_tangent(arch=arch, n=r["n"], d=r["d"], alpha2=a2, n_in=p["n_in"], n_out=p["n_out"],
                             seed=seeds("V4", arch, "reduced"), n_samples=reduced, chunk_size=chunks.reduced)
-        out |= {f"V4/{arch}/full/Yt": brute["Yt"], f"V4/{arch}/reduced/Yt": gram["Yt"]}
+        out |= {keys.v4(arch, "full", "Yt"): brute["Yt"], keys.v4(arch, "reduced", "Yt"): gram["Yt"]}
         if arch == "mlp":
             bart = bartlett_tangent(n=r["n"], d=r["d"], n_in=p["n_in"], n_out=p["n_out"],
                                     seed=seeds("V4", "bartlett"), n_samples=reduced, chunk_size=chunks.reduced)
-            out |= {"V4/bartlett/full/Yt": brute["Yt"], "V4/bartlett/reduced/Yt": bart["Yt"],
-                    "V4/bartlett/full/diff": brute["Yt"] - brute["Y"],
-                    "V4/bartlett/reduced/diff": bart["Yt"] - bart["Y"]}
+            out |= {keys.v4("bartlett", "full", "Yt"): brute["Yt"], keys.v4("bartlett", "reduced", "Yt"): bart["Yt"],
+                    keys.v4("bartlett", "full", "diff"): brute["Yt"] - brute["Y"],
+                    keys.v4("bartlett", "reduced", "diff"): bart["Yt"] - bart["Y"]}
         else:
             vec = vector_network(arch=arch, n=r["n"], depths=[r["d"]], alpha2=a2, n_in=p["n_in"],
                                  n_out=p["n_out"], seed=seeds("V3", arch, "reduced"), n_samples=reduced,
                                  chunk_size=chunks.reduced)
-            out |= {f"V3/{arch}/full/G": brute["G"][:, 0], f"V3/{arch}/reduced/G": vec["G"][:, 0]}
+            out |= {keys.v3(arch, "full"): brute["G"][:, 0], keys.v3(arch, "reduced"): vec["G"][:, 0]}
     v = p["vector_vs_chi2"]
     vec = vector_network(arch="mlp", n=v["n"], depths=[v["d"]], alpha2=0.0, n_in=p["n_in"], n_out=p["n_out"],
                          seed=seeds("V5", "vector"), n_samples=reduced, chunk_size=chunks.reduced)
     chi = _mlp("chi2", [v["n"]] * (v["d"] + 1), p, seeds("V5", "chi2"), reduced, chunks)
-    out |= {"V5/vector/G": vec["G"][:, 0], "V5/chi2/G": chi["G"]}
+    out |= {keys.v5("vector"): vec["G"][:, 0], keys.v5("chi2"): chi["G"]}
     return out
