@@ -49,9 +49,9 @@ class Experiments:
 
     def __init__(self, paper: str, samples: int | None = None, shrink: dict[str, Any] | None = None) -> None:
         self.paper, self.samples, self.shrink = paper, samples, shrink
-        self.registry = importlib.import_module(f"deeplimits.registry.{paper}")
-        self.sampling = importlib.import_module(f"deeplimits.registry.{paper}.sampling")
-        self.claims = importlib.import_module(f"deeplimits.registry.{paper}.claims")
+        self.registry = importlib.import_module(f"deeplimits.documents.{paper}.declaration")
+        self.sampling = importlib.import_module(f"deeplimits.documents.{paper}.sample")
+        self.claims = importlib.import_module(f"deeplimits.documents.{paper}.fit")
         self.cache: dict[str, tuple[dict, dict, dict]] = {}
 
     def __call__(self, exp: str) -> tuple[dict, dict, dict]:

@@ -15,7 +15,7 @@ import plotting_checks as checks
 import pytest
 from plotting_checks import Experiments, smoke_params
 
-from deeplimits.documents import bassetti as registry
+from deeplimits.documents.bassetti import declaration as registry
 from deeplimits.documents.bassetti import figures as bassetti
 from deeplimits.jobs.figure import figure
 from deeplimits.jobs.fit import fit

@@ -17,7 +17,7 @@ import pytest
 from matplotlib.table import Table
 from plotting_checks import Experiments, smoke_params
 
-from deeplimits.documents import bordelon as registry
+from deeplimits.documents.bordelon import declaration as registry
 from deeplimits.documents.bordelon import figures as bordelon
 from deeplimits.jobs.figure import figure
 from deeplimits.jobs.fit import fit

@@ -16,7 +16,7 @@ import plotting_checks as checks
 import pytest
 from plotting_checks import Experiments, smoke_params
 
-from deeplimits.documents import hayou as registry
+from deeplimits.documents.hayou import declaration as registry
 from deeplimits.documents.hayou import figures as hayou
 from deeplimits.jobs.figure import figure
 from deeplimits.jobs.fit import fit
