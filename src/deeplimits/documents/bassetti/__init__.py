@@ -1,4 +1,4 @@
 """Bassetti, Ladelli, Rotondo: proportional limit of deep linear networks (spec: shared/spec/bassetti.md).
 
 Declaration (experiments, figures): ``declaration.py``; runners ``sample.py``, fits ``fit.py``, plots ``figures.py``,
-config schema ``schema.yaml``."""
+the arrays' keys ``keys.py``, config schema ``schema.yaml``."""

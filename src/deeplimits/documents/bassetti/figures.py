@@ -28,7 +28,20 @@ from scipy.ndimage import gaussian_filter
 
 from deeplimits import stats as st
 from deeplimits.documents.bassetti.declaration import FIGURES
-from deeplimits.documents.bassetti.sample import WIDTH_PROFILES, depth, key
+from deeplimits.documents.bassetti.keys import (
+    SURROGATE,
+    alpha_name,
+    d1_exact_key,
+    d1_network_key,
+    multi_input_key,
+    profile_key,
+    rho_name,
+    sde_key,
+    snapshot_key,
+    snapshot_name,
+    width_name,
+)
+from deeplimits.documents.bassetti.sample import WIDTH_PROFILES, depth
 from deeplimits.models.linear import mixture as th
 from deeplimits.plotting import style
 from deeplimits.plotting.common import (
@@ -174,10 +187,10 @@ def plot_fig1(data: Data, params: Params) -> Figure:
                              gridspec_kw={"height_ratios": [2.2, 1]})
     for i, alpha in enumerate(p["alphas"]):
         ax, ax_r = axes[0, i], axes[1, i]
-        k = key(alpha)
+        k = alpha_name(alpha)
         limit = th.normal_lognormal_pdf(grid, alpha)
         for n in sizes:
-            rb = _rao_blackwell(grid, a[f"exact/N{n}/{k}/Q"])
+            rb = _rao_blackwell(grid, a[d1_exact_key(n, alpha, "Q")])
             ax.plot(grid, rb, color=colour[n], lw=1.2, zorder=2.5)
             ax_r.plot(grid, rb / limit, color=colour[n], lw=1.2, zorder=2.5)
         ax.plot(grid, limit, **LIMIT, zorder=2)
@@ -187,7 +200,7 @@ def plot_fig1(data: Data, params: Params) -> Figure:
         nodes, weights = th.log_Q11_quadrature([min(sizes)] * depth(alpha, min(sizes)))
         exact = (np.exp(-0.5 * grid[:, None] ** 2 / np.exp(nodes)) / np.sqrt(2 * np.pi * np.exp(nodes))) @ weights
         ax_r.plot(grid, exact / limit, **FINITE, zorder=3)
-        net = a[f"network/{k}/s"]
+        net = a[d1_network_key(alpha, "s")]
         width = max(0.16, 16 / np.clip(np.sqrt(net.size) / 2, 20, 100))
         _hist_markers(ax, net, -8, 8, width, color=style.SIMULATION,
                       label=f"network N = {n_net}, L = {depth(alpha, n_net)} ({_n(net.size)})")
@@ -200,7 +213,7 @@ def plot_fig1(data: Data, params: Params) -> Figure:
         ax.set(yscale="log", xlim=(-8, 8), ylim=(1e-5, 300), ylabel="density $p(s)$")
         ax.set_title(f"({'abcdef'[i]}) α = {alpha:g}")
         ax_r.set(ylim=(0.4, 1.6), xlabel="output $s$", ylabel=r"$p(s)\,/\,p_\alpha(s)$")
-    counts = {n: a[f"exact/N{n}/{key(p['alphas'][0])}/Q"].size for n in sizes}
+    counts = {n: a[d1_exact_key(n, p["alphas"][0], "Q")].size for n in sizes}
     keys = [legend_key(f"exact sampler N = {n}, Rao–Blackwellised ({_n(counts[n])})", colour[n], ls="-", lw=1.2)
             for n in sizes]
     keys += [legend_key(r"limit $p_\alpha(s)=\int\mathcal{N}(s;0,e^u)\,\mathcal{N}(u;-\alpha,2\alpha)\,du$",
@@ -234,11 +247,11 @@ def plot_fig2(data: Data, params: Params) -> Figure:
         for i, n in enumerate(sizes):
             ax.plot(grid, _finite_power(n, 1 + 2 / n, grid) / norm, color=colour[n], lw=1.2, ls="--",
                     label=rf"$(1+2/N)^{{\alpha N}}$, N = {n}")
-            est = [s["exact"][f"N{n}/{key(al)}"]["EQ2"] for al in alphas]
+            est = [s["exact"][snapshot_name(width_name(n), al)]["EQ2"] for al in alphas]
             errorbar(ax, _dodge(alphas, i, **dodge), est, scale=scale, color=colour[n],
                      label=rf"exact sampler N = {n}: $\widehat{{\mathbb{{E}}Q^2}}$ ({_n(est[0]['n'])})")
         ax.plot(grid, limit / norm, **LIMIT, label=r"limit $e^{2\alpha}$")
-        net = [s["network"][key(al)] for al in alphas]
+        net = [s["network"][alpha_name(al)] for al in alphas]
         errorbar(ax, _dodge(alphas, len(sizes), **dodge), [f["kurtosis_via_Q"] for f in net], scale=scale / 3,
                  color=style.SIMULATION, marker="s",
                  label=rf"network N = {n_net}, via its Q: $\hat{{\mathbb{{E}}}}Q^2/(\hat{{\mathbb{{E}}}}Q)^2$"
@@ -288,7 +301,8 @@ def plot_fig3(data: Data, params: Params) -> Figure:
     (ax_a, ax_b), (ax_c, ax_d) = axes
 
     alpha = _present([1.0], p["alphas"])[0]
-    xy = _subsample(a[f"N{n_big}/{key(alpha)}/s"], MAX_POINTS)
+    path = width_name(n_big)
+    xy = _subsample(a[snapshot_key(path, alpha, "s")], MAX_POINTS)
     lim, grid_size = 5.0, 60
     cell = (2 * lim / grid_size) * (2 * lim / int(grid_size / np.sqrt(3))) / 2  # hexagon area of matplotlib's lattice
     hb = ax_a.hexbin(xy[:, 0], xy[:, 1], C=np.full(len(xy), 1 / (len(xy) * cell)), reduce_C_function=np.sum,
@@ -312,8 +326,7 @@ def plot_fig3(data: Data, params: Params) -> Figure:
     edges = np.linspace(0, 4, 17)
     s_grid = np.linspace(0, edges[-1], 200)
     for al in cond_alphas:
-        pre = f"N{n_big}/{key(al)}"
-        s_all = a[f"{pre}/s"]
+        s_all = a[snapshot_key(path, al, "s")]
         x, y2 = np.abs(s_all[:, 0]), s_all[:, 1] ** 2
         idx = np.digitize(x, edges) - 1
         means, ses, centres = [], [], []
@@ -325,7 +338,7 @@ def plot_fig3(data: Data, params: Params) -> Figure:
                 centres.append(np.median(x[sel]))
         errorbar(ax_b, np.array(centres), _estimates(means, ses), color=c_alpha[al],
                  label=f"α = {al:g} ({_n(s_all.shape[0])})")
-        q = {e: _subsample(a[f"{pre}/{e}"], MAX_MIXTURE) for e in ("Q11", "Q12", "Q22")}
+        q = {e: _subsample(a[snapshot_key(path, al, e)], MAX_MIXTURE) for e in ("Q11", "Q12", "Q22")}
         ax_b.plot(s_grid, _conditional_s2sq(s_grid, q["Q11"], q["Q12"], q["Q22"]), color=c_alpha[al], lw=1.2)
     ax_b.axhline(1, **NNGP, label="NNGP: 1 (independent)")
     handles, _ = ax_b.get_legend_handles_labels()
@@ -338,10 +351,10 @@ def plot_fig3(data: Data, params: Params) -> Figure:
     ax_b.set_title(f"(b) conditional variance of $s_2$ (N = {n_big})")
 
     grid = np.linspace(0, 1.05 * max(max(p["alphas"]), max(p_lim["alphas"])), GRID)
-    samplers = [(s[f"N{n}"], p["alphas"], colour[n], "o", f"exact N = {n}", n) for n in ns]
+    samplers = [(s[width_name(n)], p["alphas"], colour[n], "o", f"exact N = {n}", n) for n in ns]
     samplers.append((s_lim["surrogate"], p_lim["alphas"], style.THEORY, "s", f"limit: surrogate N' = {n_sur}", n_sur))
     for i, (fits, alphas, col, marker, label, _) in enumerate(samplers):
-        est = [fits[key(al)]["cov_s2"] for al in alphas]
+        est = [fits[alpha_name(al)]["cov_s2"] for al in alphas]
         errorbar(ax_c, _dodge(np.asarray(alphas), i, len(samplers)), est, color=col, marker=marker,
                  label=f"{label} ({_n(est[0]['n'])})")
     for n in ns:
@@ -355,13 +368,13 @@ def plot_fig3(data: Data, params: Params) -> Figure:
     ax_c.set(xlabel=ALPHA, ylabel=r"$\mathrm{Cov}(s_1^2,s_2^2)$ (symlog)", xlim=(0, grid[-1]))
     ax_c.set_title(r"(c) dependent: $\hat{\mathbb{E}}[Q_{11}Q_{22}+2Q_{12}^2]-1$, batch SE")
 
-    band_n = min(fits[key(al)]["corr_s"]["n"] for fits, alphas, *_ in samplers for al in alphas)
+    band_n = min(fits[alpha_name(al)]["corr_s"]["n"] for fits, alphas, *_ in samplers for al in alphas)
     band = 2 * np.sqrt(th.g_limit(grid) / band_n)
     ax_d.fill_between(grid, -band, band, color=style.BASELINE, alpha=0.15, lw=0,
                       label=r"$\pm2$ SE of zero: $2\sqrt{e^{2\alpha}/n}$")
     ax_d.axhline(0, **NNGP, label="theory (any α) and NNGP: 0")
     for i, (fits, alphas, col, marker, label, n) in enumerate(samplers):
-        est = [fits[key(al)]["corr_s"] for al in alphas]
+        est = [fits[alpha_name(al)]["corr_s"] for al in alphas]
         ses = [np.sqrt(th.g_L([n] * depth(al, n)) / e["n"]) for al, e in zip(alphas, est, strict=True)]
         errorbar(ax_d, _dodge(np.asarray(alphas), i, len(samplers)), _estimates([e["value"] for e in est], ses),
                  color=col, marker=marker, label=f"{label} ({_n(est[0]['n'])})")
@@ -400,8 +413,8 @@ def plot_fig4(data: Data, params: Params) -> Figure:
     grid = np.linspace(0, 1.05 * max(max(p["alphas"]), max(p_lim["alphas"])), GRID)
     styles = {n: ls for n, ls in zip(ns, (":", "--", "-.", (0, (1, 3))), strict=False)}
     markers = dict(zip(ns, "^vD<>", strict=False))
-    paths = [(f"N{n}", a, s[f"N{n}"], p["alphas"], markers[n]) for n in ns]
-    paths.append(("surrogate", a_lim, s_lim["surrogate"], p_lim["alphas"], "o"))
+    paths = [(width_name(n), a, s[width_name(n)], p["alphas"], markers[n]) for n in ns]
+    paths.append((SURROGATE, a_lim, s_lim["surrogate"], p_lim["alphas"], "o"))
     for which in moments:
         for n in ns:
             g, h = _finite_power(n, 1 + 2 / n, grid), _finite_power(n, 1 - 1 / n, grid)
@@ -412,15 +425,15 @@ def plot_fig4(data: Data, params: Params) -> Figure:
                 sel = [al for al in alphas if (al <= 0.5 + 1e-12) == audited]
                 if not sel:
                     continue
-                est = [fits[key(al)]["second_moments"][which] if audited else
-                       _second_moment(*(arrays[f"{name}/{key(al)}/{e}"] for e in ("Q11", "Q12", "Q22")), which)
+                est = [fits[alpha_name(al)]["second_moments"][which] if audited else
+                       _second_moment(*(arrays[snapshot_key(name, al, e)] for e in ("Q11", "Q12", "Q22")), which)
                        for al in sel]
                 errorbar(ax_m, _dodge(np.asarray(sel), i, len(paths)), est, color=c_mom[which], marker=marker,
                          filled=audited)
     log_axis(ax_m, "y")
     keys = [legend_key(label, c_mom[k], ls="-", marker="s") for k, label in moments.items()]
-    n_exact = a[f"N{ns[0]}/{key(p['alphas'][0])}/Q11"].size
-    n_limit = a_lim[f"surrogate/{key(p_lim['alphas'][0])}/Q11"].size
+    n_exact = a[snapshot_key(width_name(ns[0]), p["alphas"][0], "Q11")].size
+    n_limit = a_lim[snapshot_key(SURROGATE, p_lim["alphas"][0], "Q11")].size
     keys += [legend_key(f"exact N = {n} ({_n(n_exact)}); formula", ls=styles[n], marker=markers[n]) for n in ns]
     keys += [legend_key(f"surrogate N' = {n_sur} ({_n(n_limit)}); limit formula", ls="-", marker="o"),
              legend_key("open: α > 0.5, heavy tails, not audited", marker="o", filled=False)]
@@ -435,14 +448,14 @@ def plot_fig4(data: Data, params: Params) -> Figure:
     panels += [(axes[1, j], al, 2) for j, al in enumerate(alphas[:2])]
     for idx, (ax, al, row) in enumerate(panels):
         entry = "Q11" if row == 1 else "logB22sq"
-        values = (lambda arr, pre: np.log(arr[f"{pre}/Q11"])) if row == 1 else (lambda arr, pre: arr[f"{pre}/logB22sq"])
-        sur = values(a_lim, f"surrogate/{key(al)}")
+        values = np.log if row == 1 else np.asarray  # log Q11, or log B22^2 as stored
+        sur = values(a_lim[snapshot_key(SURROGATE, al, entry)])
         hists = [Hist(sur, 0, f"surrogate N' = {n_sur} ({_n(sur.size)})", fill=True)]
         for n in ns:
-            x = values(a, f"N{n}/{key(al)}")
+            x = values(a[snapshot_key(width_name(n), al, entry)])
             hists.append(Hist(x, 0, f"exact N = {n} ({_n(x.size)})", c_n[n]))
-        if sde_alpha is not None and abs(sde_alpha - al) < 1e-12 and f"sde/{entry}" in a_lim:
-            x = values(a_lim, "sde")
+        if sde_alpha is not None and abs(sde_alpha - al) < 1e-12 and sde_key(entry) in a_lim:
+            x = values(a_lim[sde_key(entry)])
             hists.append(Hist(x, 0, f"triangular SDE, {p_lim['sde_steps']} steps ({_n(x.size)})", style.PALETTE[5]))
         widths = [min(ns)] * depth(al, min(ns))
         m_fin, v_fin = th.log_Bii_moments(widths, row)
@@ -458,13 +471,13 @@ def plot_fig4(data: Data, params: Params) -> Figure:
     ax_q = axes[1, 2]
     n_qq = min(ns)
     c_al = _colours(p["alphas"])
+    path = width_name(n_qq)
     for j, al in enumerate(p["alphas"]):
-        pre = f"N{n_qq}/{key(al)}"
-        q11, q12, q22 = (a[f"{pre}/{e}"] for e in ("Q11", "Q12", "Q22"))
+        q11, q12, q22 = (a[snapshot_key(path, al, e)] for e in ("Q11", "Q12", "Q22"))
         half = q11.size // 2
         uqu = (q11[:half] + 2 * q12[:half] + q22[:half]) / 2
         qq(ax_q, np.log(q11[half:]), np.log(uqu), "", "", "", color=c_al[al], identity=j == len(p["alphas"]) - 1,
-           legend=False, label=f"α = {al:g}: KS p {_p_value(claims, f'bassetti/fig4/A5_N{n_qq}_{key(al)}')}")
+           legend=False, label=f"α = {al:g}: KS p {_p_value(claims, f'bassetti/fig4/A5_{path}_{alpha_name(al)}')}")
     ax_q.legend(fontsize=SMALL, loc="upper left", handlelength=1.2,
                 title=f"N = {n_qq}, independent halves ({_n(half)} each)", title_fontsize=SMALL)
     ax_q.set(xlabel=r"quantile of $\log Q_{11}$", ylabel=r"quantile of $\log u^\top Q u$, $u=(1,1)/\sqrt{2}$")
@@ -553,10 +566,10 @@ def plot_fig6(data: Data, params: Params) -> Figure:
     (ax_a, ax_b), (ax_c, ax_d) = axes
 
     rho = 0.5 if 0.5 in rhos else rhos[len(rhos) // 2]
-    name = f"rho{rho:g}"
+    name = rho_name(rho)
     kernel = np.array([[1.0, rho], [rho, 1.0]])
     alpha_c = p["contour_L"] / n
-    xy = _subsample(a[f"{name}/contour/S"], MAX_POINTS * 2)
+    xy = _subsample(a[multi_input_key(rho, "contour", "S")], MAX_POINTS * 2)
     lim, bins = 5.0, 81
     edges = np.linspace(-lim, lim, bins + 1)
     hist, _, _ = np.histogram2d(xy[:, 0], xy[:, 1], bins=[edges, edges])
@@ -604,12 +617,12 @@ def plot_fig6(data: Data, params: Params) -> Figure:
     g_lim, h_lim = th.g_limit(grid), th.h_limit(grid)
     for ax, which, formula in ((ax_b, "cross", "cross4"), (ax_c, "same", "same4")):
         for r in rhos:
-            nm = f"rho{r:g}"
+            nm = rho_name(r)
             ax.plot(grid, th.multi_input_fourth(g_n, h_n, 1.0, 1.0, r)[which], color=colour[r], lw=1.2, ls="--")
             ax.plot(grid, th.multi_input_fourth(g_lim, h_lim, 1.0, 1.0, r)[which], color=colour[r], lw=1.6)
             errorbar(ax, [alpha - 0.06], [s[nm][formula]], color=colour[r], marker="D")
             # the network through its own Q (spec §4: moments via Q), and raw (heavy tails: biased low, SE too small)
-            q_net, s_net = a[f"{nm}/network/Q"], a[f"{nm}/network/S"]
+            q_net, s_net = a[multi_input_key(r, "network", "Q")], a[multi_input_key(r, "network", "S")]
             if which == "cross":
                 via_q = _batch(q_net, lambda b, r=r: np.mean(b[:, 0, 0] * b[:, 1, 1] + 2 * r**2 * b[:, 0, 1] ** 2))
                 raw = s_net[:, 0, 0] ** 2 * s_net[:, 1, 1] ** 2
@@ -625,7 +638,8 @@ def plot_fig6(data: Data, params: Params) -> Figure:
             ax.axhline(1, **NNGP)
         log_axis(ax, "y")
         ax.set(xlabel=ALPHA, xlim=(0, grid[-1]))
-    net_n, mix_n = a[f"rho{rhos[0]:g}/network/S"].shape[0], a[f"rho{rhos[0]:g}/mixture/Q"].shape[0]
+    net_n = a[multi_input_key(rhos[0], "network", "S")].shape[0]
+    mix_n = a[multi_input_key(rhos[0], "mixture", "Q")].shape[0]
     keys = [legend_key(f"ρ = {r:g}", colour[r], ls="-", marker="o") for r in rhos]
     keys += [legend_key(f"finite N = {n} formula", ls="--"), legend_key("limit formula", ls="-"),
              legend_key(f"D×D mixture via Q, batch SE ({_n(mix_n)})", marker="D"),
@@ -640,11 +654,12 @@ def plot_fig6(data: Data, params: Params) -> Figure:
     ax_c.set_title(r"(c) one output: $\Pi^K g$, $\Pi^K=1+2\rho^2$")
     ax_c.set_ylim(top=ax_c.get_ylim()[1] * 8)
 
-    mix = a[f"{name}/mixture/S"][:, 0, 0]
-    qq(ax_d, mix, a[f"{name}/network/S"][:, 0, 0], "", "", "", color=style.SIMULATION, identity=False,
-       legend=False, label=f"network ({_n(net_n)}): KS p {_p_value(claims, f'bassetti/fig6/A3_T1_s1x1_{name}')}")
-    qq(ax_d, mix, a[f"{name}/pxp/S"][:, 0, 0], "", "", "", color=style.PALETTE[2], identity=False, legend=False,
-       label=f"P×P mixture: KS p {_p_value(claims, f'bassetti/fig6/A3_T2_s1x1_{name}')}")
+    mix = a[multi_input_key(rho, "mixture", "S")][:, 0, 0]
+    qq(ax_d, mix, a[multi_input_key(rho, "network", "S")][:, 0, 0], "", "", "", color=style.SIMULATION,
+       identity=False, legend=False,
+       label=f"network ({_n(net_n)}): KS p {_p_value(claims, f'bassetti/fig6/A3_T1_s1x1_{name}')}")
+    qq(ax_d, mix, a[multi_input_key(rho, "pxp", "S")][:, 0, 0], "", "", "", color=style.PALETTE[2], identity=False,
+       legend=False, label=f"P×P mixture: KS p {_p_value(claims, f'bassetti/fig6/A3_T2_s1x1_{name}')}")
     qq(ax_d, mix, lambda q: sps.norm.ppf(q), r"quantile of $s_1(x^1)$, D×D mixture " + f"({_n(mix.size)})",
        r"quantile of $s_1(x^1)$", f"(d) QQ: samplers agree, NNGP too light (ρ = {rho:g})",
        color=style.BASELINE,
@@ -735,9 +750,9 @@ def plot_fig8(data: Data, params: Params) -> Figure:
     ref = alpha_eff["A"]
     lo, hi = -ref - 4 * np.sqrt(2 * ref), -ref + 4 * np.sqrt(2 * ref)
     u = np.linspace(lo, hi, 401)
-    n_samples = a[f"{names[0]}/Q11"].size
+    n_samples = a[profile_key(names[0], "Q11")].size
     for nm in names:
-        lq = np.log(a[f"{nm}/Q11"])
+        lq = np.log(a[profile_key(nm, "Q11")])
         qx, probs = _ecdf(lq)
         label = f"{nm}: {PROFILE_TEXT.get(nm, '')}, Σ1/N = {alpha_eff[nm]:.3g}"
         ax_a.plot(qx, probs, color=colour[nm], lw=1.3, drawstyle="steps-post", label=label)
@@ -805,16 +820,16 @@ def plot_fig9(data: Data, params: Params) -> Figure:
     _, s, p = unpack(data, params, "rank")
     dim = 3
     colour = _colours(range(1, dim + 1))
-    paths = [("surrogate", p["N_surrogate"], p["alphas"], "o", True, f"surrogate N' = {p['N_surrogate']}")]
-    paths += [(f"N{n}", n, p["bartlett_alphas"], m, False, f"Bartlett N = {n}")
+    paths = [(SURROGATE, p["N_surrogate"], p["alphas"], "o", True, f"surrogate N' = {p['N_surrogate']}")]
+    paths += [(width_name(n), n, p["bartlett_alphas"], m, False, f"Bartlett N = {n}")
               for n, m in zip(p["N"], "s^vD", strict=False)]
     fig, axes = style.figure(2, 2, width=5.0, height=4.0)
     (ax_a, ax_b), (ax_c, ax_d) = axes
     all_alphas = sorted({al for _, _, alphas, *_ in paths for al in alphas})
     grid = np.geomspace(min(all_alphas) / 1.3, max(all_alphas) * 1.3, GRID)
-    count = s["surrogate"][key(p["alphas"][0])]["logdet"]["mean"]["n"]
+    count = s[SURROGATE][alpha_name(p["alphas"][0])]["logdet"]["mean"]["n"]
     for j, (name, n, alphas, marker, filled, _) in enumerate(paths):
-        fits = [s[name][key(al)] for al in alphas]
+        fits = [s[name][alpha_name(al)] for al in alphas]
         al = np.asarray(alphas)
         xs = _dodge(al, j, len(paths), log=True, step=0.06)
         for i in range(dim):

@@ -15,7 +15,25 @@ import numpy as np
 from scipy import stats as sps
 
 from deeplimits import audit, stats
-from deeplimits.documents.bassetti.sample import WIDTH_PROFILES, depth, key, posterior_data, unit_kernel
+from deeplimits.documents.bassetti.keys import (
+    HELD_OUT,
+    INPUTS,
+    SURROGATE,
+    alpha_name,
+    convergence_key,
+    d1_exact_key,
+    d1_network_key,
+    labels_key,
+    multi_input_key,
+    prior_key,
+    profile_key,
+    rho_name,
+    sde_key,
+    snapshot_key,
+    snapshot_name,
+    width_name,
+)
+from deeplimits.documents.bassetti.sample import WIDTH_PROFILES, depth, posterior_data, unit_kernel
 from deeplimits.models.linear import mixture as th
 
 Arrays = dict[str, np.ndarray]
@@ -50,34 +68,35 @@ def fit_d1(a: Arrays, p: dict[str, Any]) -> Result:
     for alpha in p["alphas"]:
         widths = [n_net] * depth(alpha, n_net)
         g, q4 = th.g_L(widths), th.Q_power_moment_D1(widths, 4)
-        s, q = a[f"network/{key(alpha)}/s"], a[f"network/{key(alpha)}/Q"]
+        k = alpha_name(alpha)
+        s, q = a[d1_network_key(alpha, "s")], a[d1_network_key(alpha, "Q")]
         ks_nngp = stats.ks_one_sample(s, _nngp_cdf)
         effect = float(np.max(np.abs(th.normal_lognormal_cdf(grid, th.alpha_eff(widths)) - _nngp_cdf(grid))))
         second = _mean_with_se(s**2, 3 * g - 1)
         via_q = _mean_with_se(q**2, q4 - g**2)
         kurt = stats.batch_estimate(q, lambda b: 3 * np.mean(b**2) / np.mean(b) ** 2)
         raw = stats.batch_estimate(s, lambda b: np.mean(b**4) / (3 * np.mean(b**2) ** 2))
-        out["network"][key(alpha)] = {"s": _est(s), "s2": second.to_dict(), "EQ2": via_q.to_dict(),
-                                      "kurtosis_via_Q": kurt.to_dict(), "raw_s4_over_3": raw.to_dict(), "g_L": g,
-                                      "ks_nngp": ks_nngp.to_dict(), "nngp_sup_distance_limit": effect}
+        out["network"][k] = {"s": _est(s), "s2": second.to_dict(), "EQ2": via_q.to_dict(),
+                             "kurtosis_via_Q": kurt.to_dict(), "raw_s4_over_3": raw.to_dict(), "g_L": g,
+                             "ks_nngp": ks_nngp.to_dict(), "nngp_sup_distance_limit": effect}
         tag = f"N={n_net}, alpha={alpha:g}"
-        ref = f"exact/N{n_net}/{key(alpha)}/s"
+        ref = d1_exact_key(n_net, alpha, "s")
         if ref in a:
             ks = stats.ks_two_sample(s, a[ref])
-            out["network"][key(alpha)]["ks_exact"] = ks.to_dict()
-            claims.append(audit.same_law(f"bassetti/fig1/A1_{key(alpha)}", f"network output s ({tag}) has the law "
+            out["network"][k]["ks_exact"] = ks.to_dict()
+            claims.append(audit.same_law(f"bassetti/fig1/A1_{k}", f"network output s ({tag}) has the law "
                                          "of the exact finite-N mixture", "derived", "two-sample KS distance", ks))
         if alpha >= 0.5:
-            claims.append(audit.rejects_law(f"bassetti/fig1/A2_{key(alpha)}", f"network output s ({tag}) is not the "
+            claims.append(audit.rejects_law(f"bassetti/fig1/A2_{k}", f"network output s ({tag}) is not the "
                                             "NNGP Gaussian N(0, K) (S4)", "seed", "one-sample KS distance",
                                             ks_nngp, effect=effect))
-        claims.append(audit.equality(f"bassetti/fig1/A3_{key(alpha)}", f"E s^2 = K = 1 (network, {tag})", "derived",
+        claims.append(audit.equality(f"bassetti/fig1/A3_{k}", f"E s^2 = K = 1 (network, {tag})", "derived",
                                      "mean of s^2, SE sqrt((3 g_L - 1)/n)", second, 1.0))
         if alpha <= HEAVY_TAIL_ALPHA:
             claims += [
-                audit.equality(f"bassetti/fig2/A1_network_{key(alpha)}", f"E Q^2 = prod(1 + 2/N) (network Q, {tag})",
+                audit.equality(f"bassetti/fig2/A1_network_{k}", f"E Q^2 = prod(1 + 2/N) (network Q, {tag})",
                                "derived", "mean of Q^2", via_q, g, effect=g - 1),
-                audit.equality(f"bassetti/fig2/A2_{key(alpha)}", f"kurtosis E s^4/(E s^2)^2 = 3 g_L (S4; network Q, "
+                audit.equality(f"bassetti/fig2/A2_{k}", f"kurtosis E s^4/(E s^2)^2 = 3 g_L (S4; network Q, "
                                f"{tag})", "derived", "3 mean(Q^2)/mean(Q)^2, batch SE", kurt, 3 * g,
                                effect=3 * (g - 1)),
             ]
@@ -86,14 +105,15 @@ def fit_d1(a: Arrays, p: dict[str, Any]) -> Result:
         for alpha in p["alphas"]:
             widths = [n] * depth(alpha, n)
             g, q4 = th.g_L(widths), th.Q_power_moment_D1(widths, 4)
-            q = a[f"exact/N{n}/{key(alpha)}/Q"]
+            q = a[d1_exact_key(n, alpha, "Q")]
             est = _mean_with_se(q**2, q4 - g**2)
-            out["exact"][f"N{n}/{key(alpha)}"] = {"EQ2": est.to_dict(), "g_L": g, "g_limit": float(th.g_limit(alpha)),
-                                                  "logQ": _est(np.log(q)), "s": _est(a[f"exact/N{n}/{key(alpha)}/s"])}
+            out["exact"][snapshot_name(width_name(n), alpha)] = {
+                "EQ2": est.to_dict(), "g_L": g, "g_limit": float(th.g_limit(alpha)), "logQ": _est(np.log(q)),
+                "s": _est(a[d1_exact_key(n, alpha, "s")])}
             if n in (20, 40):
-                claims.append(audit.equality(f"bassetti/fig2/A1_exact_N{n}_{key(alpha)}", f"E Q^2 = prod(1 + 2/N) "
-                                             f"(exact sampler, N={n}, alpha={alpha:g})", "derived", "mean of Q^2",
-                                             est, g, effect=g - 1))
+                claims.append(audit.equality(f"bassetti/fig2/A1_exact_N{n}_{alpha_name(alpha)}",
+                                             f"E Q^2 = prod(1 + 2/N) (exact sampler, N={n}, alpha={alpha:g})",
+                                             "derived", "mean of Q^2", est, g, effect=g - 1))
     return out, claims
 
 
@@ -105,10 +125,9 @@ def _fit_d2_path(a: Arrays, name: str, n: int, alphas: list[float], label: str) 
         widths = [n] * depth(alpha, n)
         g, h = th.g_L(widths), th.h_L(widths)
         mom, var = th.Q_second_moments(g, h), th.Q_entry_variances(g, h)
-        pre = f"{name}/{key(alpha)}"
-        q11, q12, q22, lb22 = (a[f"{pre}/{e}"] for e in ("Q11", "Q12", "Q22", "logB22sq"))
-        s = a[f"{pre}/s"]
-        tag, suffix = f"{label}, alpha={alpha:g}", f"{name}_{key(alpha)}"
+        q11, q12, q22, lb22 = (a[snapshot_key(name, alpha, e)] for e in ("Q11", "Q12", "Q22", "logB22sq"))
+        s = a[snapshot_key(name, alpha, "s")]
+        tag, suffix = f"{label}, alpha={alpha:g}", f"{name}_{alpha_name(alpha)}"
         # outputs are dependent: Var(r) = E[s_1^2 s_2^2]/n = g_L/n, not the spec's 1/n [derived]
         r = stats.correlation(s[:, 0], s[:, 1])
         corr = stats.Estimate(r.value, float(np.sqrt(g / r.n)), r.n)
@@ -117,9 +136,9 @@ def _fit_d2_path(a: Arrays, name: str, n: int, alphas: list[float], label: str) 
                                       lambda b: np.mean(b[:, 0] * b[:, 2] + 2 * b[:, 1] ** 2) - 1)
         lq11 = np.log(q11)
         (m1, v1), (m2, v2) = th.log_Bii_moments(widths, 1), th.log_Bii_moments(widths, 2)
-        out[key(alpha)] = {"corr_s": corr.to_dict(), "corr_s2": corr_sq.to_dict(), "cov_s2": cov_sq.to_dict(),
-                           "logQ11": _est(lq11), "logB22sq": _est(lb22), "g_L": g, "h_L": h,
-                           "Q11": stats.mean(q11).to_dict(), "Q12": stats.mean(q12).to_dict()}
+        out[alpha_name(alpha)] = {"corr_s": corr.to_dict(), "corr_s2": corr_sq.to_dict(), "cov_s2": cov_sq.to_dict(),
+                                  "logQ11": _est(lq11), "logB22sq": _est(lb22), "g_L": g, "h_L": h,
+                                  "Q11": stats.mean(q11).to_dict(), "Q12": stats.mean(q12).to_dict()}
         claims += [
             audit.equality(f"bassetti/fig3/A1_{suffix}", f"outputs uncorrelated: Corr(s_1, s_2) = 0 ({tag})", "seed",
                            "sample correlation, SE sqrt(g_L/n)", corr, 0.0),
@@ -145,7 +164,7 @@ def _fit_d2_path(a: Arrays, name: str, n: int, alphas: list[float], label: str) 
                 "Q11Q22": stats.batch_estimate(np.column_stack([q11, q22]), lambda b: np.mean(b[:, 0] * b[:, 1])),
                 "Q12Q12": stats.batch_estimate(q12, lambda b: np.mean(b**2)),
             }
-            out[key(alpha)]["second_moments"] = {k: v.to_dict() for k, v in moments.items()}
+            out[alpha_name(alpha)]["second_moments"] = {k: v.to_dict() for k, v in moments.items()}
             claims += [audit.equality(f"bassetti/fig4/A2_{k}_{suffix}", f"E {k[:3]} {k[3:]} = {formula} ({tag})",
                                       "derived", f"mean of {k[:3]} {k[3:]}, batch SE", moments[k], mom[k])
                        for k, formula in (("Q11Q11", "g_L"), ("Q11Q22", "g_L/3 + 2 h_L/3"),
@@ -169,7 +188,7 @@ def fit_d2_exact(a: Arrays, p: dict[str, Any]) -> Result:
     """fig3, fig4 at finite N (Bartlett) against the finite-N formulas."""
     out, claims = {}, []
     for n in p["N"]:
-        out[f"N{n}"], c = _fit_d2_path(a, f"N{n}", n, p["alphas"], f"exact, N={n}")
+        out[width_name(n)], c = _fit_d2_path(a, width_name(n), n, p["alphas"], f"exact, N={n}")
         claims += c
     return out, claims
 
@@ -177,20 +196,21 @@ def fit_d2_exact(a: Arrays, p: dict[str, Any]) -> Result:
 def fit_d2_limit(a: Arrays, p: dict[str, Any]) -> Result:
     """fig3, fig4 limit: the surrogate against its own N' formulas; T3: surrogate = triangular SDE (spec §4)."""
     n = p["N_surrogate"]
-    out, claims = _fit_d2_path(a, "surrogate", n, p["alphas"], f"surrogate N'={n}")
+    out, claims = _fit_d2_path(a, SURROGATE, n, p["alphas"], f"surrogate N'={n}")
     out = {"surrogate": out}
     alpha = p["sde_alpha"]
     if alpha in p["alphas"]:
-        sde, sur = "sde", f"surrogate/{key(alpha)}"
-        det = {k: a[f"{k}/Q11"] * a[f"{k}/Q22"] - a[f"{k}/Q12"] ** 2 for k in (sde, sur)}
-        for stat, x, y in (("Q11", a[f"{sde}/Q11"], a[f"{sur}/Q11"]), ("Q12", a[f"{sde}/Q12"], a[f"{sur}/Q12"]),
-                           ("Q22", a[f"{sde}/Q22"], a[f"{sur}/Q22"]), ("logdetQ", np.log(det[sde]), np.log(det[sur]))):
+        entries = ("Q11", "Q12", "Q22")
+        sde = {e: a[sde_key(e)] for e in entries}
+        sur = {e: a[snapshot_key(SURROGATE, alpha, e)] for e in entries}
+        log_det = [np.log(q["Q11"] * q["Q22"] - q["Q12"] ** 2) for q in (sde, sur)]
+        for stat, x, y in [(e, sde[e], sur[e]) for e in entries] + [("logdetQ", *log_det)]:
             ks = stats.ks_two_sample(x, y)
             out[f"T3_{stat}"] = ks.to_dict()
             claims.append(audit.same_law(f"bassetti/fig4/A6_{stat}", f"T3: the surrogate (N'={n}) and the triangular "
                                          f"SDE agree on {stat} at alpha={alpha:g}", "derived",
                                          "two-sample KS distance", ks))
-        lq = np.log(a[f"{sde}/Q11"])
+        lq = np.log(sde["Q11"])
         m, v = th.log_Bii_moments_limit(alpha, 1)
         out["sde"] = {"logQ11": _est(lq)}
         claims += [
@@ -231,7 +251,7 @@ def fit_d1_convergence(a: Arrays, p: dict[str, Any]) -> Result:
     s_cdf = stats.tabulated_cdf(lambda t: th.normal_lognormal_cdf(t, alpha), -60.0, 60.0)
     ks = {}
     for n in ns:
-        q, s = a[f"N{n}/Q"], a[f"N{n}/s"]
+        q, s = a[convergence_key(n, "Q")], a[convergence_key(n, "s")]
         ks[n] = stats.ks_one_sample(np.log(q), limit.cdf)
         out["ks_logQ"][f"N{n}"] = ks[n].to_dict()
         out["ks_s"][f"N{n}"] = stats.ks_one_sample(s, s_cdf).to_dict()
@@ -277,10 +297,10 @@ def fit_multi_input(a: Arrays, p: dict[str, Any]) -> Result:
     grid = np.linspace(-8, 8, 4001)
     nngp_effect = float(np.max(np.abs(th.normal_lognormal_cdf(grid, alpha) - _nngp_cdf(grid))))
     for rho in p["rhos"]:
-        name, tag = f"rho{rho:g}", f"rho={rho:g}, N={p['N']}, L={p['L']}"
+        name, tag = rho_name(rho), f"rho={rho:g}, N={p['N']}, L={p['L']}"
         kernel = unit_kernel(rho, 2)
-        net, mix, pxp = (a[f"{name}/{k}/S"] for k in ("network", "mixture", "pxp"))
-        q = a[f"{name}/mixture/Q"]
+        net, mix, pxp = (a[multi_input_key(rho, k, "S")] for k in ("network", "mixture", "pxp"))
+        q = a[multi_input_key(rho, "mixture", "Q")]
         same = stats.mean(net[:, 0, 0] * net[:, 0, 1])
         cross = stats.mean(net[:, 0, 0] * net[:, 1, 1])
         fourth = th.multi_input_fourth(g, h, kernel[0, 0], kernel[1, 1], kernel[0, 1])
@@ -330,12 +350,12 @@ def fit_posterior(a: Arrays, p: dict[str, Any]) -> Result:
     """fig7: posterior output correlation r(alpha) (T -> 0 weights), its growth with alpha (A2), sign (A3),
     agreement with T > 0 (A4), prior correlation 0 (A5), effective sample size (A6); the NNGP has r = 0 (A1)."""
     data = posterior_data(p)
-    x, x0, n0, temp = data["X"], data["x0"], p["N_0"], p["T"]
+    x, x0, n0, temp = data[INPUTS], data[HELD_OUT], p["N_0"], p["T"]
     kernel = x.T @ x / n0
     k0, k00 = x.T @ x0 / n0, float(x0 @ x0 / n0)
     out, claims = {}, []
     for rho in p["rho_Y"]:
-        y = data[f"Y/rho{rho:g}"]
+        y = data[labels_key(rho)]
         m = th.label_matrix_M(y, kernel)
         c_m = float(th.label_correlation(m))
         identity = np.broadcast_to(np.eye(2), (16, 2, 2))
@@ -345,7 +365,7 @@ def fit_posterior(a: Arrays, p: dict[str, Any]) -> Result:
                 "predictive_corr": [0.0], "prior_corr": [0.0]}
         name = f"rho{rho:g}"
         for alpha in p["alphas"]:
-            b = a[f"{key(alpha)}/B"]
+            b = a[prior_key(alpha)]
             log_w0 = th.log_weights_T0(b, m, p["P"])
             log_wt = th.log_weights_T(b, y, kernel, temp)
             r = _weighted_r(b, log_w0)
@@ -360,7 +380,7 @@ def fit_posterior(a: Arrays, p: dict[str, Any]) -> Result:
                          ("predictive_corr", float(th.predictive_correlation(pred["cov"]))), ("prior_corr", prior)):
                 rows[k].append(v)
             tag = f"rho_Y={rho:g}, alpha={alpha:g}"
-            suffix = f"{name}_{key(alpha)}"
+            suffix = f"{name}_{alpha_name(alpha)}"
             claims += [
                 audit.composite(f"bassetti/fig7/A3_{suffix}", "sign of the posterior output correlation is the sign "
                                 f"of the labels' c_M ({tag})", "derived", "r (T -> 0)", r.value,
@@ -383,8 +403,8 @@ def fit_posterior(a: Arrays, p: dict[str, Any]) -> Result:
                                      stats.Estimate(r0, 0.0, 1), 0.0))
         if abs(rho) > 0:
             rs, ses = np.array(rows["r"][1:]), np.array(rows["r_se"][1:])
-            gain = stats.Estimate(rs[-1] - rs[0], float(np.hypot(ses[-1], ses[0])), int(a[f"{key(p['alphas'][0])}/B"]
-                                                                                       .shape[0]))
+            draws = a[prior_key(p["alphas"][0])].shape[0]
+            gain = stats.Estimate(rs[-1] - rs[0], float(np.hypot(ses[-1], ses[0])), int(draws))
             drops = [(rs[i] - rs[i + 1]) / np.hypot(ses[i], ses[i + 1]) for i in range(len(rs) - 1)]
             claims += [
                 audit.ordering(f"bassetti/fig7/A2_gain_{name}", f"r grows with alpha: r({p['alphas'][-1]:g}) - "
@@ -401,12 +421,12 @@ def fit_posterior(a: Arrays, p: dict[str, Any]) -> Result:
 def fit_widths(a: Arrays, p: dict[str, Any]) -> Result:
     """fig8: only sum 1/N_l matters (A1), exact log-moments per profile (A2), E Q11^2 = prod(1 + 2/N_l) (A3)."""
     out, claims = {}, []
-    lq = {name: np.log(a[f"{name}/Q11"]) for name in WIDTH_PROFILES}
+    lq = {name: np.log(a[profile_key(name, "Q11")]) for name in WIDTH_PROFILES}
     for name, widths in WIDTH_PROFILES.items():
         g, q4 = th.g_L(widths), th.Q_power_moment_D1(widths, 4)
         (m1, v1), (m2, v2) = th.log_Bii_moments(widths, 1), th.log_Bii_moments(widths, 2)
-        lb22 = a[f"{name}/logB22sq"]
-        q2 = _mean_with_se(a[f"{name}/Q11"] ** 2, q4 - g**2)
+        lb22 = a[profile_key(name, "logB22sq")]
+        q2 = _mean_with_se(a[profile_key(name, "Q11")] ** 2, q4 - g**2)
         out[name] = {"alpha_eff": th.alpha_eff(widths), "L": len(widths), "logQ11": _est(lq[name]),
                      "logB22sq": _est(lb22), "EQ11sq": q2.to_dict(), "g_L": g}
         tag = f"profile {name}, sum 1/N_l = {th.alpha_eff(widths):.4g}"
@@ -443,29 +463,29 @@ def fit_rank(a: Arrays, p: dict[str, Any]) -> Result:
     """fig9: E log det Q exact (A1); log-eigenvalues approach -i alpha (A2); effective rank -> 1 (A3)."""
     out, claims = {}, []
     dim = 3
-    paths = [("surrogate", p["N_surrogate"], p["alphas"])] + [(f"N{n}", n, p["bartlett_alphas"]) for n in p["N"]]
+    paths = [(SURROGATE, p["N_surrogate"], p["alphas"])] + [(width_name(n), n, p["bartlett_alphas"]) for n in p["N"]]
     for name, n, alphas in paths:
         out[name] = {}
         for alpha in alphas:
-            le = a[f"{name}/{key(alpha)}/log_eig"]
+            le = a[snapshot_key(name, alpha, "log_eig")]
             widths = [n] * depth(alpha, n)
             logdet = le.sum(axis=1)
             eig = np.exp(le - le[:, :1])  # relative to the largest: (tr Q)^2 / tr Q^2 is scale free
             eff_rank = eig.sum(axis=1) ** 2 / (eig**2).sum(axis=1)
             median_rank = stats.batch_estimate(eff_rank, np.median)
-            out[name][key(alpha)] = {"log_eig_mean": le.mean(axis=0).tolist(),
-                                     "log_eig_se": (le.std(axis=0, ddof=1) / np.sqrt(le.shape[0])).tolist(),
-                                     "logdet": _est(logdet), "median_eff_rank": median_rank.to_dict(),
-                                     "trace_mean": stats.mean(np.exp(le).sum(axis=1)).to_dict(),
-                                     "logdet_exact": th.log_det_Q_mean(widths, dim),
-                                     "logdet_limit": th.log_det_Q_mean_limit(alpha, dim)}
-            claims.append(audit.equality(f"bassetti/fig9/A1_{name}_{key(alpha)}", f"E log det Q = sum_i E log B_ii^2 "
-                                         f"({name}, D=3, alpha={alpha:g})", "derived", "mean of log det Q",
-                                         stats.mean(logdet), th.log_det_Q_mean(widths, dim)))
-    sur = out["surrogate"]
+            out[name][alpha_name(alpha)] = {"log_eig_mean": le.mean(axis=0).tolist(),
+                                            "log_eig_se": (le.std(axis=0, ddof=1) / np.sqrt(le.shape[0])).tolist(),
+                                            "logdet": _est(logdet), "median_eff_rank": median_rank.to_dict(),
+                                            "trace_mean": stats.mean(np.exp(le).sum(axis=1)).to_dict(),
+                                            "logdet_exact": th.log_det_Q_mean(widths, dim),
+                                            "logdet_limit": th.log_det_Q_mean_limit(alpha, dim)}
+            claims.append(audit.equality(f"bassetti/fig9/A1_{name}_{alpha_name(alpha)}",
+                                         f"E log det Q = sum_i E log B_ii^2 ({name}, D=3, alpha={alpha:g})", "derived",
+                                         "mean of log det Q", stats.mean(logdet), th.log_det_Q_mean(widths, dim)))
+    sur = out[SURROGATE]
     big = [al for al in p["alphas"] if al >= 1]
     for i in range(dim):
-        dev = [abs(sur[key(al)]["log_eig_mean"][i] / al + (i + 1)) for al in big]
+        dev = [abs(sur[alpha_name(al)]["log_eig_mean"][i] / al + (i + 1)) for al in big]
         if i in (0, dim - 1) and len(big) > 1:
             claims.append(audit.composite(f"bassetti/fig9/A2_decrease_l{i + 1}", f"|E log lambda_{i + 1}/alpha + "
                                           f"{i + 1}| decreases over alpha >= 1 (surrogate)", "derived",
@@ -473,14 +493,14 @@ def fit_rank(a: Arrays, p: dict[str, Any]) -> Result:
                                           holds=bool(np.all(np.diff(dev) < 0)), decidable=True, tolerance=0.0,
                                           tolerance_reason="strictly decreasing sequence of |E log lambda/alpha + i|"))
         top = max(p["alphas"])
-        gap = abs(sur[key(top)]["log_eig_mean"][i] / top + (i + 1))
-        claims.append(audit.composite(f"bassetti/fig9/A2_l{i + 1}_{key(top)}",
+        gap = abs(sur[alpha_name(top)]["log_eig_mean"][i] / top + (i + 1))
+        claims.append(audit.composite(f"bassetti/fig9/A2_l{i + 1}_{alpha_name(top)}",
                                       f"|E log lambda_{i + 1}/alpha + {i + 1}| <= 0.35 at alpha={top:g} (surrogate)",
                                       "derived", "|E log lambda/alpha + i|", gap, holds=gap <= 0.35, decidable=True,
                                       tolerance=0.35, tolerance_reason="spec bound 0.35"))
     top = max(p["alphas"])
-    rank = sur[key(top)]["median_eff_rank"]
-    claims.append(audit.ordering(f"bassetti/fig9/A3_{key(top)}", f"rank collapse (S4): median effective rank "
+    rank = sur[alpha_name(top)]["median_eff_rank"]
+    claims.append(audit.ordering(f"bassetti/fig9/A3_{alpha_name(top)}", f"rank collapse (S4): median effective rank "
                                  f"(tr Q)^2/tr Q^2 < 1.01 at alpha={top:g}", "derived", "1.01 - median effective rank",
                                  stats.Estimate(1.01 - rank["value"], rank["stderr"], rank["n"])))
     return out, claims

@@ -1,8 +1,8 @@
 """Experiment runners of the bassetti document: configuration parameters -> arrays (rule sample).
 
 Depth convention (spec §2): ``widths`` are the L Wishart widths N_1..N_L and alpha = sum 1/N_l (= L/N for
-equal widths). Samplers: spec §4. Keys name the setting, e.g. ``"a0.5/Q"``; every setting draws from its
-own named seed.
+equal widths). Samplers: spec §4. Keys name the setting, e.g. ``"N20/a0.5/Q11"`` (formats: ``keys.py``); every
+setting draws from its own named seed.
 """
 
 from __future__ import annotations
@@ -11,6 +11,26 @@ from typing import Any
 
 import numpy as np
 
+from deeplimits.documents.bassetti.keys import (
+    HELD_OUT,
+    INPUTS,
+    SDE,
+    SURROGATE,
+    alpha_name,
+    convergence_key,
+    d1_exact_key,
+    d1_exact_name,
+    d1_network_key,
+    labels_key,
+    multi_input_key,
+    prior_key,
+    profile_key,
+    rho_name,
+    sde_key,
+    snapshot_key,
+    snapshot_name,
+    width_name,
+)
 from deeplimits.models.linear.samplers import (
     bartlett_factor,
     brute_linear,
@@ -34,10 +54,6 @@ WIDTH_PROFILES = {
 def depth(alpha: float, n: int) -> int:
     """L = alpha N, an integer by the config check."""
     return int(round(alpha * n))
-
-
-def key(alpha: float) -> str:
-    return f"a{alpha:g}"
 
 
 def unit_kernel(rho: float = 0.0, p: int = 1) -> np.ndarray:
@@ -70,15 +86,15 @@ def run_d1(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     net = p["network"]
     for a in p["alphas"]:
         res = brute_linear(widths=[net["N"]] * depth(a, net["N"]), X=np.ones((1, 1)), D=1,
-                           seed=seeds("network", key(a)), n_samples=net["samples"], chunk_size=chunks.brute)
-        out |= {f"network/{key(a)}/s": res["S"][:, 0, 0], f"network/{key(a)}/Q": res["Q"][:, 0, 0]}
+                           seed=seeds("network", alpha_name(a)), n_samples=net["samples"], chunk_size=chunks.brute)
+        out |= {d1_network_key(a, "s"): res["S"][:, 0, 0], d1_network_key(a, "Q"): res["Q"][:, 0, 0]}
     for size in p["exact"]:
         n = size["N"]
         for a in p["alphas"]:
-            name = f"exact/N{n}/{key(a)}"
+            name = d1_exact_name(n, a)
             q = product_Q_D1(widths=[n] * depth(a, n), seed=seeds(name, "Q"), n_samples=size["samples"],
                              chunk_size=chunks.reduced)["Q"]
-            out |= {f"{name}/Q": q, f"{name}/s": _d1_outputs(q, seeds(name, "s"), chunks)}
+            out |= {d1_exact_key(n, a, "Q"): q, d1_exact_key(n, a, "s"): _d1_outputs(q, seeds(name, "s"), chunks)}
     return out
 
 
@@ -86,9 +102,9 @@ def run_d1_convergence(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Array
     """fig5: Q and s at L = alpha N for each N (D = 1, exact sampler)."""
     out: Arrays = {}
     for n in p["N"]:
-        q = product_Q_D1(widths=[n] * depth(p["alpha"], n), seed=seeds(f"N{n}", "Q"), n_samples=p["samples"],
+        q = product_Q_D1(widths=[n] * depth(p["alpha"], n), seed=seeds(width_name(n), "Q"), n_samples=p["samples"],
                          chunk_size=chunks.reduced)["Q"]
-        out |= {f"N{n}/Q": q, f"N{n}/s": _d1_outputs(q, seeds(f"N{n}", "s"), chunks)}
+        out |= {convergence_key(n, "Q"): q, convergence_key(n, "s"): _d1_outputs(q, seeds(width_name(n), "s"), chunks)}
     return out
 
 
@@ -99,10 +115,10 @@ def _d2_path(n: int, alphas: list[float], samples: int, seed, chunks: Chunks, na
                         snapshots=snaps)["B_snap"]
     out: Arrays = {}
     for k, a in enumerate(alphas):
-        prefix = f"{name}/{key(a)}"
-        out |= {f"{prefix}/{e}": v for e, v in _snapshot_entries(b[:, k]).items()}
-        out[f"{prefix}/s"] = mixture_outputs(B=b[:, k], K=unit_kernel(), seed=seeds(prefix, "s"),
-                                             chunk_size=chunks.reduced)["S"][:, :, 0]
+        out |= {snapshot_key(name, a, e): v for e, v in _snapshot_entries(b[:, k]).items()}
+        seed = seeds(snapshot_name(name, a), "s")
+        out[snapshot_key(name, a, "s")] = mixture_outputs(B=b[:, k], K=unit_kernel(), seed=seed,
+                                                          chunk_size=chunks.reduced)["S"][:, :, 0]
     return out
 
 
@@ -110,17 +126,17 @@ def run_d2_exact(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """Exact finite-N D = 2 mixing matrices (Bartlett), snapshots at each alpha (fig3, fig4) [derived §3.1]."""
     out: Arrays = {}
     for n in p["N"]:
-        out |= _d2_path(n, p["alphas"], p["samples"], seeds(f"N{n}"), chunks, f"N{n}", seeds)
+        out |= _d2_path(n, p["alphas"], p["samples"], seeds(width_name(n)), chunks, width_name(n), seeds)
     return out
 
 
 def run_d2_limit(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """Limit D = 2: the Bartlett surrogate at width N' (bias O(alpha/N')) and the triangular SDE (T3)."""
     n = p["N_surrogate"]
-    out = _d2_path(n, p["alphas"], p["samples"], seeds("surrogate"), chunks, "surrogate", seeds)
-    b = triangular_sde_D2(alpha=p["sde_alpha"], steps=p["sde_steps"], seed=seeds("sde"), n_samples=p["sde_samples"],
+    out = _d2_path(n, p["alphas"], p["samples"], seeds(SURROGATE), chunks, SURROGATE, seeds)
+    b = triangular_sde_D2(alpha=p["sde_alpha"], steps=p["sde_steps"], seed=seeds(SDE), n_samples=p["sde_samples"],
                           chunk_size=chunks.reduced)["B"]
-    return out | {f"sde/{e}": v for e, v in _snapshot_entries(b).items()}
+    return out | {sde_key(e): v for e, v in _snapshot_entries(b).items()}
 
 
 def run_multi_input(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
@@ -130,7 +146,7 @@ def run_multi_input(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     out: Arrays = {}
     for rho in p["rhos"]:
         kernel = unit_kernel(rho, 2)
-        name = f"rho{rho:g}"
+        name = rho_name(rho)
         net = brute_linear(widths=[n] * depth_l, X=inputs_for_kernel(kernel), D=2, seed=seeds(name, "network"),
                            n_samples=p["network_samples"], chunk_size=chunks.brute)
         b = bartlett_factor(widths=[n] * depth_l, D=2, seed=seeds(name, "Q"), n_samples=p["mixture_samples"],
@@ -141,9 +157,10 @@ def run_multi_input(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
         b_contour = bartlett_factor(widths=[n] * p["contour_L"], D=2, seed=seeds(name, "contour Q"),
                                     n_samples=p["mixture_samples"], chunk_size=chunks.reduced)["B"]
         contour = mixture_outputs(B=b_contour, K=kernel, seed=seeds(name, "contour"), chunk_size=chunks.reduced)["S"]
-        out |= {f"{name}/network/S": net["S"], f"{name}/network/Q": net["Q"], f"{name}/mixture/S": mix,
-                f"{name}/mixture/Q": np.einsum("nij,nkj->nik", b, b), f"{name}/pxp/S": pxp,
-                f"{name}/contour/S": contour[:, 0, :]}
+        out |= {multi_input_key(rho, "network", "S"): net["S"], multi_input_key(rho, "network", "Q"): net["Q"],
+                multi_input_key(rho, "mixture", "S"): mix,
+                multi_input_key(rho, "mixture", "Q"): np.einsum("nij,nkj->nik", b, b),
+                multi_input_key(rho, "pxp", "S"): pxp, multi_input_key(rho, "contour", "S"): contour[:, 0, :]}
     return out
 
 
@@ -155,9 +172,9 @@ def posterior_data(p: dict[str, Any]) -> Arrays:
     x = rng.standard_normal((n0, n_inputs + 1))
     w = rng.standard_normal((2, n0))
     f = w @ x[:, :n_inputs] / np.sqrt(n0)
-    out = {"X": x[:, :n_inputs], "x0": x[:, n_inputs]}
+    out = {INPUTS: x[:, :n_inputs], HELD_OUT: x[:, n_inputs]}
     for rho in p["rho_Y"]:
-        out[f"Y/rho{rho:g}"] = np.stack([f[0], rho * f[0] + np.sqrt(1 - rho**2) * f[1]])
+        out[labels_key(rho)] = np.stack([f[0], rho * f[0] + np.sqrt(1 - rho**2) * f[1]])
     return out
 
 
@@ -168,7 +185,7 @@ def run_posterior(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     snaps = [depth(a, n) for a in p["alphas"]]
     b = bartlett_factor(widths=[n] * max(snaps), D=2, seed=seeds("prior"), n_samples=p["samples"],
                         chunk_size=chunks.reduced, snapshots=snaps)["B_snap"]
-    return posterior_data(p) | {f"{key(a)}/B": b[:, k] for k, a in enumerate(p["alphas"])}
+    return posterior_data(p) | {prior_key(a): b[:, k] for k, a in enumerate(p["alphas"])}
 
 
 def run_widths(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
@@ -178,7 +195,7 @@ def run_widths(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
         b = bartlett_factor(widths=widths, D=2, seed=seeds(name), n_samples=p["samples"],
                             chunk_size=chunks.reduced)["B"]
         entries = _snapshot_entries(b)
-        out |= {f"{name}/Q11": entries["Q11"], f"{name}/logB22sq": entries["logB22sq"]}
+        out |= {profile_key(name, e): entries[e] for e in ("Q11", "logB22sq")}
     return out
 
 
@@ -190,10 +207,10 @@ def _log_eigenvalues(b: np.ndarray) -> np.ndarray:
 def run_rank(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """fig9: log-eigenvalues of the D = 3 mixing matrix along one surrogate path (and Bartlett at small N)."""
     out: Arrays = {}
-    paths = [("surrogate", p["N_surrogate"], p["alphas"])] + [(f"N{n}", n, p["bartlett_alphas"]) for n in p["N"]]
+    paths = [(SURROGATE, p["N_surrogate"], p["alphas"])] + [(width_name(n), n, p["bartlett_alphas"]) for n in p["N"]]
     for name, n, alphas in paths:
         snaps = [depth(a, n) for a in alphas]
         b = bartlett_factor(widths=[n] * max(snaps), D=3, seed=seeds(name), n_samples=p["samples"],
                             chunk_size=chunks.reduced, snapshots=snaps)["B_snap"]
-        out |= {f"{name}/{key(a)}/log_eig": _log_eigenvalues(b[:, k]) for k, a in enumerate(alphas)}
+        out |= {snapshot_key(name, a, "log_eig"): _log_eigenvalues(b[:, k]) for k, a in enumerate(alphas)}
     return out
