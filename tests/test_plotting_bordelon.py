@@ -17,14 +17,26 @@ import pytest
 from matplotlib.table import Table
 from plotting_checks import Experiments, smoke_params
 
-from deeplimits.documents import bordelon as registry
+from deeplimits.documents.bordelon import declaration
 from deeplimits.documents.bordelon import figures as bordelon
+from deeplimits.documents.bordelon import fit as fitting
+from deeplimits.documents.bordelon import sample as sampling
 from deeplimits.jobs.figure import figure
 from deeplimits.jobs.fit import fit
 from deeplimits.jobs.sample import sample
 from deeplimits.rng import Chunks
 
-FIGURES = list(registry.FIGURES)
+FIGURES = list(declaration.FIGURES)
+
+
+class DocumentExperiments(Experiments):
+    """plotting_checks.Experiments on the documents/ layout (declaration, sample and fit modules of
+    documents/bordelon), which plotting_checks does not import yet."""
+
+    def __init__(self) -> None:
+        self.paper, self.samples, self.shrink = "bordelon", None, None
+        self.registry, self.sampling, self.claims = declaration, sampling, fitting
+        self.cache = {}
 
 
 def experiment_params(exp: str) -> dict[str, Any]:
@@ -34,7 +46,7 @@ def experiment_params(exp: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def experiments() -> Experiments:
-    return Experiments("bordelon", None, None)
+    return DocumentExperiments()
 
 
 def draw(fid: str, data: dict, params: dict, parse: bool = True, render: bool = False):
@@ -52,7 +64,7 @@ def test_figure(fid: str, experiments: Experiments) -> None:
         assert legend is not None and (len(legend.get_texts()) >= 2 or fig.legends), \
             f"{fid}: {ax.get_title()!r} has no legend naming its curves"
         assert ax.lines or ax.collections, f"{fid}: {ax.get_title()!r} is empty"
-    assert fig.get_suptitle().startswith(f"bordelon/{fid}: {bordelon.TITLES[fid]}")
+    assert fig.get_suptitle().startswith(f"bordelon/{fid}: {declaration.FIGURES[fid].title}")
     texts = " ".join(checks.legend_texts(fig))
     if fid != "table1":
         assert "simulation" in texts, f"{fid}: the key does not say which curves are simulated"
