@@ -52,7 +52,7 @@ def test_figure(fid: str, experiments: Experiments) -> None:
         assert legend is not None and (len(legend.get_texts()) >= 2 or fig.legends), \
             f"{fid}: {ax.get_title()!r} has no legend naming its curves"
         assert ax.lines or ax.collections, f"{fid}: {ax.get_title()!r} is empty"
-    assert fig.get_suptitle().startswith(f"bordelon/{fid}: {bordelon.TITLES[fid]}")
+    assert fig.get_suptitle().startswith(f"bordelon/{fid}: {registry.FIGURES[fid].title}")
     texts = " ".join(checks.legend_texts(fig))
     if fid != "table1":
         assert "simulation" in texts, f"{fid}: the key does not say which curves are simulated"

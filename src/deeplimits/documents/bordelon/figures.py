@@ -5,7 +5,7 @@
 experiment's parameter dict; the experiments of each figure are
 ``deeplimits.documents.bordelon.declaration.FIGURES``. Curves are
 read from the stats JSON (:mod:`deeplimits.documents.bordelon.fit`) under the names of
-:func:`~deeplimits.documents.bordelon.sample.curve_key`, rebuilt here from ``params`` (every list of widths, depths,
+:func:`~deeplimits.documents.bordelon.keys.curve_key`, rebuilt here from ``params`` (every list of widths, depths,
 batches, ... is read from ``params``); JSON nulls (non-finite numbers, a diverged DMFT) are drawn as gaps.
 
 Notation (spec §2): t is the step, tau = eta0 t, D the input dimension, alpha = P/D, nu = N/D, L the depth, S the
@@ -33,7 +33,8 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from matplotlib.transforms import blended_transform_factory
 
 from deeplimits.documents.bordelon.declaration import FIGURES
-from deeplimits.documents.bordelon.sample import curve_key, power_law_batch
+from deeplimits.documents.bordelon.keys import SWEEP_ETAS, class_curve, curve_changes, curve_key
+from deeplimits.documents.bordelon.sample import power_law_batch
 from deeplimits.plotting import style
 from deeplimits.plotting.common import SMALL, Data, Params, key, log_axis, unpack
 from deeplimits.plotting.common import colours as _palette
@@ -349,8 +350,8 @@ def plot_fig2(data: Data, params: Params) -> Figure:
     markers +-1 SE, DMFT lines on the fine grid, optima in the bottom strip, diverged points on the top edge."""
     p = params["fig2"]
     setup = (f"C0 ({_data_text(p)}): " + _setup(p, ("alpha", "L", "sigma", "steps")) + f"; μP γ₀ = {p['gamma0']:g}, "
-             f"NTK γ_ref = {p['gamma_ref']:g}; {len(data['fig2'][0]['etas'])} simulated learning rates; claims over "
-             f"ν ∈ {{{', '.join(_fmt(x) for x in p['claim_nus'])}}}")
+             f"NTK γ_ref = {p['gamma_ref']:g}; {len(data['fig2'][0][SWEEP_ETAS])} simulated learning rates; claims "
+             f"over ν ∈ {{{', '.join(_fmt(x) for x in p['claim_nus'])}}}")
     return _transfer(data, params, "fig2", "fig2", setup)
 
 
@@ -552,7 +553,7 @@ def plot_fig6(data: Data, params: Params) -> Figure:
     loss_panel(ax, s_w, _series([curve_key(nu=nu) for nu in nus], [f"ν = {_fmt(nu)}" for nu in nus]),
                f"(b) population GD, widths ν (γ₀ = {p_w['gamma0']:g}, D = {p_w['dimension']})", which=("test",),
                eta0=p_w["eta0"], legend=False)
-    inf = _floats(((s_w.get("nu=inf") or {}).get("dmft") or {}).get("test"))
+    inf = _floats(((s_w.get(curve_key(nu=math.inf)) or {}).get("dmft") or {}).get("test"))
     if inf.size:
         tau = p_w["eta0"] * np.arange(inf.size, dtype=float)
         ax.plot(tau[1:], inf[1:], color=style.EXACT, ls="--", lw=1.3, label=r"$\nu=\infty$ DMFT")
@@ -642,9 +643,9 @@ def plot_figA1(data: Data, params: Params) -> Figure:
         entry = {"t": s["t"], "test": {"mean": c["mean"], "se": c["se"]}}
         if k < len(dmft):
             entry["dmft"] = {"test": dmft[k]}
-        classes[f"lambda={c['lambda']:g}"] = entry
+        classes[class_curve(c["lambda"])] = entry
     lambdas = list(classes)
-    loss_panel(axes[0, 1], classes, _series(lambdas, [f"class λ = {n.split('=')[1]}" for n in lambdas],
+    loss_panel(axes[0, 1], classes, _series(lambdas, [f"class λ = {curve_changes(n)['lambda']}" for n in lambdas],
                                             [style.PALETTE[i] for i in (1, 2)][: len(lambdas)]),
                r"(b) per class: $p_k\lambda_k\,\mathbb{E}e_k^2$", which=("test",),
                ylabel=r"class loss $\mathcal{L}_k(t)$")

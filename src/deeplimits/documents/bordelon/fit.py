@@ -19,9 +19,18 @@ import numpy as np
 from scipy import stats as sps
 
 from deeplimits import audit, stats
+from deeplimits.documents.bordelon.keys import (
+    SWEEP_ETAS,
+    check_test,
+    curve_array,
+    curve_changes,
+    curve_key,
+    sweep_diverged,
+    sweep_final,
+    timing_array,
+)
 from deeplimits.documents.bordelon.sample import (
     claim_times,
-    curve_key,
     fig3_variations,
     fig4_variations,
     fig7_gamma_ref,
@@ -124,11 +133,11 @@ def seed_mean(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def curve_summary(a: Arrays, name: str, theory: dmft.DMFTResult | None) -> dict[str, Any]:
     """Stats of one curve for the figure: recorded steps, seed means and SEs, the DMFT at the same steps."""
-    t = a[f"{name}/t"]
-    diverged = bool(np.any(a[f"{name}/diverged_at"] >= 0))
-    out = {"t": t.tolist(), "diverged": diverged, "replicates": int(a[f"{name}/test"].shape[0])}
+    t = a[curve_array(name, "t")]
+    diverged = bool(np.any(a[curve_array(name, "diverged_at")] >= 0))
+    out = {"t": t.tolist(), "diverged": diverged, "replicates": int(a[curve_array(name, "test")].shape[0])}
     for which in ("test", "train"):
-        mean, se = seed_mean(a[f"{name}/{which}"])
+        mean, se = seed_mean(a[curve_array(name, which)])
         out[which] = {"mean": mean.tolist(), "se": se.tolist()}
     if theory is not None:
         out["dmft"] = {"test": theory.test_loss.tolist(), "train": theory.train_loss.tolist(),
@@ -146,11 +155,11 @@ def agreement(claim: str, label: str, a: Arrays, name: str, theory: dmft.DMFTRes
               dimension: int, which: tuple[str, ...] = ("test",)) -> list[dict[str, Any]]:
     """|mean - DMFT| <= k SE + L(0)/D at each claim time (spec 'agree'); callers check :func:`stable_margin`.
     Inconclusive where the tolerance exceeds the DMFT loss itself (few replicates, or a loss near zero)."""
-    t = list(a[f"{name}/t"])
+    t = list(a[curve_array(name, "t")])
     allowance = float(theory.test_loss[0]) / dimension
     rows = []
     for kind in which:
-        x = a[f"{name}/{kind}"]
+        x = a[curve_array(name, kind)]
         k = t_quantile(x.shape[0])
         dmft_curve = theory.test_loss if kind == "test" else theory.train_loss
         for step in times:
@@ -240,7 +249,7 @@ def theory_sweep(setting: dict[str, Any], etas: np.ndarray) -> np.ndarray:
 
 def sweep_claims(fig: str, a: Arrays, p: dict[str, Any], variations: list[dict[str, Any]]) -> tuple[dict, dict]:
     """Stats of every sweep curve: simulated and DMFT optima, eta_div, agreement rows; returns (stats, rows)."""
-    etas = a["etas"]
+    etas = a[SWEEP_ETAS]
     log_eta = np.log10(etas)
     theory_etas = np.unique(np.concatenate([etas, np.logspace(log_eta[0], log_eta[-1],
                                                               p.get("theory_grid_points", etas.size))]))
@@ -249,7 +258,7 @@ def sweep_claims(fig: str, a: Arrays, p: dict[str, Any], variations: list[dict[s
     for changes in variations:
         name = curve_key(**changes)
         setting = {**p, **changes}
-        final, diverged = a[f"{name}/final"], a[f"{name}/diverged"]
+        final, diverged = a[sweep_final(name)], a[sweep_diverged(name)]
         sim_opt = sweep_optimum(final, diverged, log_eta, rng)
         dmft_loss = theory_sweep(setting, theory_etas)
         dmft_opt = parabola_optimum(np.log10(theory_etas), dmft_loss)
@@ -295,16 +304,17 @@ def fit_fig1(a: Arrays, p: dict[str, Any]) -> Result:
                 init = dmft.initial_loss(cfg.b, p["sigma"])
                 formula = "2 + sigma^2 (NTK)" if group == "ntk" else "1 + 1/(gamma0^2 nu) + sigma^2 (muP)"
                 claims.append(audit.equality(f"bordelon/fig1/init_{name}", f"initial test loss = {formula} ({name})",
-                                             "derived", "mean test loss at t = 0", stats.mean(a[f"{name}/test"][:, 0]),
-                                             init))
+                                             "derived", "mean test loss at t = 0",
+                                             stats.mean(a[curve_array(name, "test")][:, 0]), init))
     mup = [curve_key(**c) for c in groups["mup"]]
     for small, large in zip(mup, mup[1:], strict=False):
         for step in claim_times([10, 30, 99], p["steps"]):
-            j = list(a[f"{small}/t"]).index(step)
+            j = list(a[curve_array(small, "t")]).index(step)
             claims.append(audit.ordering(f"bordelon/fig1/wider_{small}_{large}_t{step}", f"muP: wider is better, "
                                          f"loss at t = {step} falls from {small} to {large}", "seed",
                                          "loss(narrower) - loss(wider), adjacent z > 2",
-                                         gap(a[f"{small}/test"][:, j], a[f"{large}/test"][:, j]), k=2.0))
+                                         gap(a[curve_array(small, "test")][:, j], a[curve_array(large, "test")][:, j]),
+                                         k=2.0))
     dmft_curves = np.array([out[name]["dmft"]["test"] for name in mup])
     worst = float(np.max(np.diff(dmft_curves[:, 1:], axis=0)))
     claims.append(audit.composite("bordelon/fig1/wider_dmft", "muP: the DMFT loss is non-increasing in nu for t >= 1",
@@ -317,7 +327,8 @@ def fit_fig1(a: Arrays, p: dict[str, Any]) -> Result:
         cid = f"bordelon/fig1/depth_{small}_{large}"
         text = f"deeper is better: loss at t = {last} falls from {small} to {large}"
         claims.append(audit.ordering(cid, text, "derived", "loss(shallower) - loss(deeper), adjacent z > 2",
-                                     gap(a[f"{small}/test"][:, -1], a[f"{large}/test"][:, -1]), k=2.0)
+                                     gap(a[curve_array(small, "test")][:, -1], a[curve_array(large, "test")][:, -1]),
+                                     k=2.0)
                       if last < p["steps"] else not_reached(cid, text, "derived", last))
     return out, claims
 
@@ -419,7 +430,8 @@ def fit_fig3(a: Arrays, p: dict[str, Any]) -> Result:
                                           f"never rises ({name})", "seed", "max increase of the DMFT loss",
                                           float(d.max()), holds=bool(d.max() <= 1e-12), decidable=True,
                                           tolerance=1e-12, tolerance_reason="deterministic"))
-            blocks = a[f"{name}/test"][:, : (p["steps"] // 10) * 10].reshape(a[f"{name}/test"].shape[0], -1, 10)
+            test = a[curve_array(name, "test")]
+            blocks = test[:, : (p["steps"] // 10) * 10].reshape(test.shape[0], -1, 10)
             means = blocks.mean(axis=2)
             rise = np.diff(means, axis=1)
             se = rise.std(axis=0, ddof=1) / math.sqrt(rise.shape[0])
@@ -433,12 +445,13 @@ def fit_fig3(a: Arrays, p: dict[str, Any]) -> Result:
                                           f"{rise.shape[1]} block pairs (t, {rise.shape[0] - 1} dof); the spec's "
                                           "2 SE per pair fails by chance over many pairs"))
     sweep = [curve_key(alpha=float(x)) for x in p["sweep_alphas"]]
-    sim_gaps = {n: _bootstrap(a[f"{n}/test"], overfitting_gap, rng) for n in sweep}
+    sim_gaps = {n: _bootstrap(a[curve_array(n, "test")], overfitting_gap, rng) for n in sweep}
     dmft_gaps = {n: float(np.array(out["curves"][n]["dmft"]["test"])[-1] - min(out["curves"][n]["dmft"]["test"]))
                  for n in sweep}
-    final = {n: {"test": stats.mean(a[f"{n}/test"][:, -1]).to_dict(), "min_test": stats.mean(
-        a[f"{n}/test"].min(axis=1)).to_dict(), "train": stats.mean(a[f"{n}/train"][:, -1]).to_dict(),
-        "gap": sim_gaps[n].to_dict(), "dmft_gap": dmft_gaps[n]} for n in sweep}
+    final = {n: {"test": stats.mean(a[curve_array(n, "test")][:, -1]).to_dict(),
+                 "min_test": stats.mean(a[curve_array(n, "test")].min(axis=1)).to_dict(),
+                 "train": stats.mean(a[curve_array(n, "train")][:, -1]).to_dict(),
+                 "gap": sim_gaps[n].to_dict(), "dmft_gap": dmft_gaps[n]} for n in sweep}
     out["sweep"] = {"alphas": p["sweep_alphas"], "by_alpha": final}
     horizon = []  # claims about the spec's T = 300
     peak_set = {curve_key(alpha=x) for x in (0.75, 1.0, 1.25)}
@@ -446,7 +459,7 @@ def fit_fig3(a: Arrays, p: dict[str, Any]) -> Result:
         top = max(gaps, key=gaps.get)
         horizon.append(audit.composite(f"bordelon/fig3/overfit_peak_{label}", f"the overfitting gap L(T) - min L peaks "
                                       f"near alpha = 1 ({label})", "seed", "argmax of the gap over alpha (alpha)",
-                                      float(top.split("=")[1]), holds=top in peak_set,
+                                      float(curve_changes(top)["alpha"]), holds=top in peak_set,
                                       decidable=peak_set <= set(gaps), tolerance=0.25,
                                       tolerance_reason="argmax in {0.75, 1, 1.25} (spec)"))
     one = curve_key(alpha=1.0)
@@ -456,21 +469,21 @@ def fit_fig3(a: Arrays, p: dict[str, Any]) -> Result:
                                      "gap of the seed-mean curve, bootstrap SE", sim_gaps[one], k=5.0))
     for x in p["sweep_alphas"]:
         n = curve_key(alpha=float(x))
-        train = stats.mean(a[f"{n}/train"][:, -1])
+        train = stats.mean(a[curve_array(n, "train")][:, -1])
         if x <= 0.75:
             horizon.append(audit.at_most(f"bordelon/fig3/interpolation_{n}", f"alpha = {x:g} <= 0.75: the training set "
                                         "is interpolated, final train loss < 0.05 sigma^2", "derived",
                                         "mean final train loss", train, 0.05 * sigma2))
         if x >= 2 and sigma2 > 0:
             ls_train, ls_test = dmft.least_squares_limits(x, p["sigma"], p["dimension"])
-            k = t_quantile(a[f"{n}/test"].shape[0])
+            k = t_quantile(a[curve_array(n, "test")].shape[0])
             horizon += [
                 audit.equality(f"bordelon/fig3/ls_limit_train_{n}", f"alpha = {x:g}: final train loss = sigma^2 "
                                "(P - D)/P (least squares, finite D)", "derived", "mean final train loss", train,
                                ls_train, k=k),
                 audit.equality(f"bordelon/fig3/ls_limit_test_{n}", f"alpha = {x:g}: final test loss = sigma^2 "
                                "(1 + D/(P - D - 1)) (least squares, finite D)", "derived", "mean final test loss",
-                               stats.mean(a[f"{n}/test"][:, -1]), ls_test, k=k),
+                               stats.mean(a[curve_array(n, "test")][:, -1]), ls_test, k=k),
             ]
     claims += at_horizon(p, horizon)
     batches = [curve_key(optimiser="sgd", alpha_B=float(b)) for b in p["sgd_batches"]]
@@ -478,7 +491,8 @@ def fit_fig3(a: Arrays, p: dict[str, Any]) -> Result:
         claims.append(audit.ordering(f"bordelon/fig3/sgd_batch_{small}_{large}", f"one-pass SGD: larger batches reach "
                                      f"a lower loss at T ({small} -> {large})", "derived",
                                      "loss(smaller batch) - loss(larger), adjacent z > 2",
-                                     gap(a[f"{small}/test"][:, -1], a[f"{large}/test"][:, -1]), k=2.0))
+                                     gap(a[curve_array(small, "test")][:, -1], a[curve_array(large, "test")][:, -1]),
+                                     k=2.0))
     return out, claims
 
 
@@ -500,8 +514,8 @@ def fit_fig4(a: Arrays, p: dict[str, Any]) -> Result:
         claims += agree
         claims.append(audit.equality(f"bordelon/fig4/init_{name}", f"initial loss = 1 + (1 + beta^2)^L/(gamma0^2 nu) "
                                      f"+ sigma^2 ({name})", "derived", "mean test loss at t = 0",
-                                     stats.mean(a[f"{name}/test"][:, 0]), residual_initial_loss(setting),
-                                     k=t_quantile(a[f"{name}/test"].shape[0])))
+                                     stats.mean(a[curve_array(name, "test")][:, 0]), residual_initial_loss(setting),
+                                     k=t_quantile(a[curve_array(name, "test")].shape[0])))
     depths = sorted(p["depths"])
     if len(depths) >= 4:
         l2, l4, l8, l16 = (np.array(out[curve_key(L=L)]["dmft"]["test"]) for L in depths[-4:])
@@ -511,7 +525,8 @@ def fit_fig4(a: Arrays, p: dict[str, Any]) -> Result:
                                       f"L_{depths[-4]}| (DMFT)", "seed", "max_t difference of the deepest pair",
                                       far, holds=far <= 0.5 * near, decidable=True, tolerance=0.5 * near,
                                       tolerance_reason="half the shallow pair's difference (spec)"))
-        deep = gap(a[f"{curve_key(L=depths[-1])}/test"][:, -1], a[f"{curve_key(L=depths[-2])}/test"][:, -1])
+        deepest, second = (a[curve_array(curve_key(L=L), "test")][:, -1] for L in (depths[-1], depths[-2]))
+        deep = gap(deepest, second)
         claims.append(audit.at_most("bordelon/fig4/depth_limit_sim", f"1/sqrt(L) branches converge in depth: the final "
                                     f"losses at L = {depths[-2]} and {depths[-1]} agree within 3 SE (simulation)",
                                     "seed", "|difference of final losses|",
@@ -520,7 +535,7 @@ def fit_fig4(a: Arrays, p: dict[str, Any]) -> Result:
     for low, high in zip(rich, rich[1:], strict=False):
         claims.append(audit.ordering(f"bordelon/fig4/richness_{low}_{high}", f"richer is faster: the final loss falls "
                                      f"from {low} to {high}", "derived", "loss(lower gamma0) - loss(higher)",
-                                     gap(a[f"{low}/test"][:, -1], a[f"{high}/test"][:, -1])))
+                                     gap(a[curve_array(low, "test")][:, -1], a[curve_array(high, "test")][:, -1])))
     return out, claims
 
 
@@ -577,7 +592,8 @@ def fit_fig6_sgd(a: Arrays, p: dict[str, Any]) -> Result:
     small, pop = curve_key(**variations[0]), curve_key(**variations[-1])
     claims.append(audit.ordering("bordelon/fig6/batch_sim", f"SGD noise: batch {p['batches'][0]} ends above population "
                                  "GD (paired seeds)", "seed", "paired final-loss difference",
-                                 paired_gap(a[f"{small}/test"][:, -1], a[f"{pop}/test"][:, -1]), k=3.0))
+                                 paired_gap(a[curve_array(small, "test")][:, -1], a[curve_array(pop, "test")][:, -1]),
+                                 k=3.0))
     return out, claims
 
 
@@ -592,11 +608,11 @@ def fit_fig6_width(a: Arrays, p: dict[str, Any]) -> Result:
         names.append(curve.name)
         out[curve.name] = curve.summary
         claims += curve.claims
-    out["nu=inf"] = {"dmft": {"test": solve({**p, "nu": math.inf}).test_loss.tolist()}}
+    out[curve_key(nu=math.inf)] = {"dmft": {"test": solve({**p, "nu": math.inf}).test_loss.tolist()}}
     for narrow, wide in zip(names, names[1:], strict=False):
         claims.append(audit.ordering(f"bordelon/fig6/wider_{narrow}_{wide}", f"wider is better on power-law data "
                                      f"({narrow} -> {wide})", "seed", "final loss(narrower) - loss(wider), z > 3",
-                                     gap(a[f"{narrow}/test"][:, -1], a[f"{wide}/test"][:, -1])))
+                                     gap(a[curve_array(narrow, "test")][:, -1], a[curve_array(wide, "test")][:, -1])))
     return out, claims
 
 
@@ -627,7 +643,7 @@ def fit_fig6_difficulty(a: Arrays, p: dict[str, Any]) -> Result:
         classes = classes_of(setting)
         for gamma0 in p["gamma0s"]:
             name = curve_key(source_exponent=beta, gamma0=float(gamma0))
-            t, test = a[f"{name}/t"], a[f"{name}/test"]
+            t, test = a[curve_array(name, "t")], a[curve_array(name, "test")]
             window = SLOPE_WINDOWS["easy"] if beta > 1 else SLOPE_WINDOWS[
                 "hard_lazy" if gamma0 == lazy_g else "hard_rich"]
             slope = loglog_slope(t, test, window, p["eta0"])
@@ -729,14 +745,16 @@ def fit_table1(a: Arrays, p: dict[str, Any]) -> Result:
                                  "O(T (PD + ND + L N^2))")):
         rows += [{"method": label, "size": f"D = {int(d)}", "wall_s": float(w), "peak_MB": float(m) / 1e6,
                   "scaling": scaling}
-                 for d, w, m in zip(a[f"{key}/dimension"], a[f"{key}/wall_s"], a[f"{key}/peak_bytes"], strict=True)]
+                 for d, w, m in zip(*(a[timing_array(key, q)] for q in ("dimension", "wall_s", "peak_bytes")),
+                                    strict=True)]
     check = {**p, "steps": min(p["steps"], 60)}
     row, fp = dmft.solve_rowwise(dmft_config(check)), dmft.solve_fixed_point(dmft_config(check))
     solver_gap = float(np.max(np.abs(row.test_loss - fp.test_loss) / np.abs(row.test_loss)))
-    reduced, brute = a["check/reduced_test"], a["check/brute_test"]
+    reduced, brute = a[check_test("reduced")], a[check_test("brute")]
     sampler_gap = float(np.max(np.abs(reduced - brute) / np.abs(brute)))
     t_exp = scaling_exponent(p["dmft_steps"], rowwise)
-    d_exp = scaling_exponent(list(a["reduced/dimension"]), list(a["reduced/wall_s"]), largest_pair=True)
+    d_exp = scaling_exponent(list(a[timing_array("reduced", "dimension")]), list(a[timing_array("reduced", "wall_s")]),
+                             largest_pair=True)
     out = {"rows": rows, "dmft_time_exponent": t_exp, "simulation_time_exponent": d_exp,
            "solver_max_rel_diff": solver_gap, "sampler_max_rel_diff": sampler_gap, "markdown": table_markdown(rows)}
     claims = [
@@ -748,7 +766,7 @@ def fit_table1(a: Arrays, p: dict[str, Any]) -> Result:
         audit.composite("bordelon/table1/simulation_exponent", "simulation time per seed grows like D^2 (exponent in "
                         "[1.5, 2.5], D 800 -> 1600)", "derived", "log time ratio / log D ratio", d_exp,
                         holds=1.5 <= d_exp <= 2.5,
-                        decidable=bool(np.isfinite(d_exp)) and max(a["reduced/wall_s"]) > 0.2,
+                        decidable=bool(np.isfinite(d_exp)) and max(a[timing_array("reduced", "wall_s")]) > 0.2,
                         tolerance=0.5, tolerance_reason="interval [1.5, 2.5] absorbs timing noise (spec)"),
         audit.composite("bordelon/table1/solvers_agree", "row-wise and fixed-point DMFT agree (C0)", "derived",
                         "max relative difference of the test loss", solver_gap, holds=solver_gap <= 1e-8,
@@ -768,7 +786,7 @@ def fit_figA1(a: Arrays, p: dict[str, Any]) -> Result:
     theory = solve(setting)
     times = claim_times(p["times"], p["steps"])
     out = curve_summary(a, name, theory)
-    per_class = a[f"{name}/class"]  # (S, 2, n): classes lambda = 2, 0.5
+    per_class = a[curve_array(name, "class")]  # (S, 2, n): classes lambda = 2, 0.5
     out["class"] = []
     for k, lam in enumerate((2.0, 0.5)):
         mean, se = seed_mean(per_class[:, k])
@@ -791,7 +809,7 @@ def fit_figA2(a: Arrays, p: dict[str, Any]) -> Result:
         name = curve_key(width_ratios=[float(r) for r in pair])
         out[name] = curve_summary(a, name, None) | {"width_ratios": pair}
         init = 1 + 1 / (p["gamma0"] ** 2 * pair[-1]) + p["sigma"] ** 2
-        x = a[f"{name}/test"][:, 0]
+        x = a[curve_array(name, "test")][:, 0]
         claims.append(audit.equality(f"bordelon/figA2/init_{name}", f"initial loss = 1 + 1/(gamma0^2 nu_L) depends on "
                                      f"the last width only (nu = {pair})", "derived", "mean test loss at t = 0",
                                      stats.mean(x), init, k=t_quantile(x.size)))

@@ -4,8 +4,9 @@ Every curve is a *setting*: the document's defaults C0 (the config's ``common`` 
 keys changed. :func:`training_config` turns a setting into a
 :class:`~deeplimits.models.training.TrainingConfig`; the reduced sampler (spec §4) trains ``replicates``
 networks per setting, each replicate from its own seed (the same seeds across a learning-rate grid, spec §4).
-Keys: ``"<curve>/test"`` and ``"<curve>/train"`` (replicates, recorded steps), ``"<curve>/diverged_at"``
-(replicates; -1: never) and ``"<curve>/t"`` (recorded steps); sweeps store only the last step.
+Keys (:mod:`~deeplimits.documents.bordelon.keys`): ``"<curve>/test"`` and ``"<curve>/train"`` (replicates,
+recorded steps), ``"<curve>/diverged_at"`` (replicates; -1: never) and ``"<curve>/t"`` (recorded steps); sweeps
+store only the last step.
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ from typing import Any
 
 import numpy as np
 
+from deeplimits.documents.bordelon.keys import (
+    SWEEP_ETAS,
+    check_test,
+    curve_arrays,
+    curve_key,
+    sweep_diverged,
+    sweep_final,
+    timing_array,
+)
 from deeplimits.models.training import TrainingConfig, record_times, simulate
 from deeplimits.rng import Chunks, Seeds
 
@@ -37,11 +47,6 @@ def training_config(setting: dict[str, Any]) -> TrainingConfig:
     if kw.get("width_ratios") is not None:
         kw["width_ratios"] = tuple(kw["width_ratios"])
     return TrainingConfig(**kw)
-
-
-def curve_key(**changes: Any) -> str:
-    """Name of the curve of a setting: its changed keys, e.g. ``nu=2,L=3``."""
-    return ",".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(changes.items()))
 
 
 def eta_grid(grid: dict[str, Any]) -> np.ndarray:
@@ -67,20 +72,20 @@ def curves(p: dict[str, Any], seeds: Seeds, variations: list[dict[str, Any]], ti
     for changes in variations:
         name = curve_key(**changes)
         res = _train({**p, **changes}, seeds(name), p["replicates"], times)
-        out |= {f"{name}/{k}": v for k, v in res.items()}
+        out |= curve_arrays(name, res)
     return out
 
 
 def sweep(p: dict[str, Any], seeds: Seeds, variations: list[dict[str, Any]], etas: np.ndarray) -> Arrays:
     """Final test loss of each variation over a learning-rate grid: ``<curve>/final`` (etas, replicates) and
     ``<curve>/diverged`` (etas, replicates); one seed per curve, shared by every eta (spec §4)."""
-    out: Arrays = {"etas": etas}
+    out: Arrays = {SWEEP_ETAS: etas}
     last = [p["steps"] - 1]
     for changes in variations:
         name = curve_key(**changes)
         runs = [_train({**p, **changes, "eta0": float(eta)}, seeds(name), p["replicates"], last) for eta in etas]
-        out[f"{name}/final"] = np.stack([r["test"][:, -1] for r in runs])
-        out[f"{name}/diverged"] = np.stack([r["diverged_at"] >= 0 for r in runs])
+        out[sweep_final(name)] = np.stack([r["test"][:, -1] for r in runs])
+        out[sweep_diverged(name)] = np.stack([r["diverged_at"] >= 0 for r in runs])
     return out
 
 
@@ -140,7 +145,7 @@ def run_fig6_sgd(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     out: Arrays = {}
     for changes in variations:  # one seed for every batch size: paired differences (spec fig6a)
         res = _train({**p, **changes}, seeds("common"), p["replicates"])
-        out |= {f"{curve_key(**changes)}/{k}": v for k, v in res.items()}
+        out |= curve_arrays(curve_key(**changes), res)
     return out
 
 
@@ -159,7 +164,7 @@ def run_fig6_difficulty(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arra
             setting = {**p, **changes, "dimension": task["dimension"], "nu": float(task["nu"]),
                        "steps": task["steps"]}
             res = _train(setting, seeds(curve_key(**changes)), p["replicates"], record_times(task["steps"]))
-            out |= {f"{curve_key(**changes)}/{k}": v for k, v in res.items()}
+            out |= curve_arrays(curve_key(**changes), res)
     return out
 
 
@@ -224,9 +229,9 @@ def run_table1(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
             run = functools.partial(simulate, config, seed, 1, method=method)
             walls.append(median_wall_time(run, reps))
             peaks.append(peak_bytes(run))
-        out |= {f"{key}/dimension": np.array(sizes), f"{key}/wall_s": np.array(walls),
-                f"{key}/peak_bytes": np.array(peaks)}
+        out |= {timing_array(key, "dimension"): np.array(sizes), timing_array(key, "wall_s"): np.array(walls),
+                timing_array(key, "peak_bytes"): np.array(peaks)}
     check = training_config({**p, "dimension": p["check_dimension"]})  # same initial weights, both samplers
     for method in ("reduced", "brute"):
-        out[f"check/{method}_test"] = simulate(check, seeds("check"), 2, method=method)["test_loss"]
+        out[check_test(method)] = simulate(check, seeds("check"), 2, method=method)["test_loss"]
     return out
