@@ -28,6 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats as sps
 
+from deeplimits.documents.hayou import keys
 from deeplimits.documents.hayou.declaration import LAYER_FIGURE_WIDTHS
 from deeplimits.documents.hayou.fit import (
     collapse_estimate,
@@ -36,7 +37,7 @@ from deeplimits.documents.hayou.fit import (
     limit_log_norm,
     ou_reference,
 )
-from deeplimits.documents.hayou.sample import alpha_key, ou_zeta
+from deeplimits.documents.hayou.sample import ou_zeta
 from deeplimits.models.infdepth import closed_forms as th
 from deeplimits.plotting import style
 from deeplimits.plotting.common import (
@@ -210,14 +211,14 @@ def plot_fig01(data: Data, params: Params) -> Figure:
     limit = (r"GBM limit $\mathcal{N}(-\frac{1}{2},1)$", gaussian(-0.5, 1.0), LIMIT)
     for i, depth in enumerate(depths):
         fit = s[f"L{depth}"]
-        y = np.log(np.abs(a[f"identity/L{depth}/Y_at"][:, j1]))
+        y = np.log(np.abs(a[keys.activation_depth("identity", depth, "Y_at")][:, j1]))
         exact = ("exact finite-L law (T4)", _log_product_pdf(depth, depth), EXACT)
         notes = [f"mean {fmt(fit['log_abs_YL']['mean'], 3)} (exact {fit['exact_mean']:.3f})",
                  f"var {fmt(fit['log_abs_YL']['var'], 3)} (exact {fit['exact_var']:.3f})", _window_note(y, lo, hi)]
         _panel(axes[0, i], y, "network", [limit, exact], lo, hi, f"({LETTERS[i]}) identity, $Y_0=1$, L = {depth}",
                r"$\log|Y_L|$", notes)
 
-        y0, yl = a[f"relu/L{depth}/Y0"], a[f"relu/L{depth}/YL"]
+        y0, yl = a[keys.activation_depth("relu", depth, "Y0")], a[keys.activation_depth("relu", depth, "YL")]
         kept = (y0 > 0) & (yl > 0)
         relu = fit["relu"]
         exact = ("exact finite-L law given no collapse", _log_product_pdf(depth, depth, positive=True), EXACT)
@@ -227,8 +228,9 @@ def plot_fig01(data: Data, params: Params) -> Figure:
         _panel(axes[1, i], np.log(yl[kept] / y0[kept]), "network, kept", [limit, exact], lo, hi,
                f"({LETTERS[i + len(depths)]}) ReLU, $Y_0\\sim\\mathcal{{N}}(0,1)$, L = {depth}",
                r"$\log(Y_L/Y_0)$ on $\{Y_0>0,\,Y_L>0\}$", notes)
+    samples = a[keys.activation_depth("relu", depths[0], "Y0")].size
     _suptitle(fig, "fig01", r"n = 1, $Y_l=Y_{l-1}+W_l\phi(Y_{l-1})/\sqrt{L}$, exact Euler sampler S1, "
-              f"{_m(a[f'relu/L{depths[0]}/Y0'].size)} per depth; depths L = {', '.join(map(str, depths))} [choice]")
+              f"{_m(samples)} per depth; depths L = {', '.join(map(str, depths))} [choice]")
     return fig
 
 
@@ -237,7 +239,7 @@ def plot_fig02(data: Data, params: Params) -> Figure:
     """hayou/fig02: the OU activation phi(x) = zeta exp(g(x)^2) and the map g = erfi^-1(beta x + gamma) that turns
     the SDE into an OU process, for each parameter set, with the deterministic checks phi(0) = zeta, phi g' = sigma."""
     a, s, p = unpack(data, params, "ou_activation")
-    x = a["x"]
+    x = a[keys.GRID]
     sets = list(range(len(p["parameters"])))
     colour = _colours(sets)
     fig, axes = style.figure(2, 1, width=4.8, height=3.8)
@@ -247,9 +249,9 @@ def plot_fig02(data: Data, params: Params) -> Figure:
         rate = par["sigma"] ** 2
         label = (rf"$\beta$ = {par['beta']:g}, $\gamma$ = {par['gamma']:g}, $\zeta$ = {fit['zeta']:.4f} "
                  f"(a = σ = {rate:g})")
-        ax_phi.plot(x, a[f"set{i}/phi"], color=colour[i], lw=1.6, label=label)
+        ax_phi.plot(x, a[keys.parameter_set(i, "phi")], color=colour[i], lw=1.6, label=label)
         ax_phi.plot(-par["gamma"] / par["beta"], fit["phi_at_zero"], "o", color=colour[i], ms=5, mfc="white")
-        ax_g.plot(x, a[f"set{i}/g"], color=colour[i], lw=1.6,
+        ax_g.plot(x, a[keys.parameter_set(i, "g")], color=colour[i], lw=1.6,
                   label=f"{label}\nmax |φg′/σ − 1| = {_num(fit['max_rel_err_phi_gprime'], '.1e')}")
     handles, _ = ax_phi.get_legend_handles_labels()
     ax_phi.legend(handles=handles + [key(r"$\phi(-\gamma/\beta)=\zeta$", marker="o", filled=False)], fontsize=SMALL,
@@ -269,7 +271,7 @@ def plot_fig02(data: Data, params: Params) -> Figure:
 def _ou_z_panel(ax: Axes, a: dict, p: dict[str, Any], depth: int, t: float, title: str,
                 notes: Sequence[str] = ()) -> None:
     """Z = g(Y_tL) of the OU-activation network against the OU law N(Z_0 e^-t, (1 - e^-2t)/2) (red)."""
-    z = a[f"L{depth}/Z_at"][:, _column(p, t)]
+    z = a[keys.at_depth(depth, "Z_at")][:, _column(p, t)]
     mean, var = ou_reference(p, t)
     sd = math.sqrt(var)
     label = rf"OU law $\mathcal{{N}}(m_t,v_t)$ = $\mathcal{{N}}$({mean:.3f}, {var:.3f})"
@@ -280,7 +282,7 @@ def _ou_z_panel(ax: Axes, a: dict, p: dict[str, Any], depth: int, t: float, titl
 def _ou_raw_panel(ax: Axes, a: dict, s: dict[str, Any], p: dict[str, Any], depth: int, title: str) -> None:
     """Y_L of the OU-activation network on [-window, window] (log density) against p_X1 (red), the density of
     X_1 = erfi(Z_1) (T6); the mass outside the window in the legend."""
-    y = a[f"L{depth}/Y_at"][:, _column(p, 1.0)]
+    y = a[keys.at_depth(depth, "Y_at")][:, _column(p, 1.0)]
     par, w = p["activation"], float(p["window"])
     zeta = ou_zeta(par["beta"], par["sigma"])
     density = functools.partial(th.ou_output_density, t=1.0, y0=p["y0"], beta=par["beta"], gamma=par["gamma"],
@@ -315,7 +317,7 @@ def plot_fig03(data: Data, params: Params) -> Figure:
 def _ou_setup(p: dict[str, Any], a: dict, depth: int) -> str:
     par = p["activation"]
     return (f"n = 1, OU activation β = {par['beta']:g}, γ = {par['gamma']:g}, σ = {par['sigma']:g} [choice], "
-            f"$Y_0$ = {p['y0']:g}; S1 + S5 (erfi⁻¹), {_m(a[f'L{depth}/Z_at'].shape[0])} per depth; OU law "
+            f"$Y_0$ = {p['y0']:g}; S1 + S5 (erfi⁻¹), {_m(a[keys.at_depth(depth, 'Z_at')].shape[0])} per depth; OU law "
             r"$Z_t\sim\mathcal{N}(m_t,v_t)$, $m_t=Z_0e^{-t}$, $v_t=(1-e^{-2t})/2$")
 
 
@@ -363,7 +365,7 @@ def plot_fig04(data: Data, params: Params) -> Figure:
         fits = [s[f"n{n}/L{d:g}"] for d in depths]
         xs = _dodge(depths, i, len(widths), step=0.012, log=True)
         alive = np.array([f["alive0"] for f in fits], dtype=float)
-        prob = np.array([collapse_estimate(a[f"n{n}/L{d:g}/counts"]).value for d in depths])
+        prob = np.array([collapse_estimate(a[keys.width_depth(n, int(d), "counts")]).value for d in depths])
         lo, hi = (np.array([f["ci95"][k] for f in fits], dtype=float) for k in (0, 1))
         zero = prob == 0
         ax.errorbar(xs[~zero], prob[~zero], yerr=[prob[~zero] - lo[~zero], hi[~zero] - prob[~zero]], fmt="o-",
@@ -392,7 +394,7 @@ def plot_fig04(data: Data, params: Params) -> Figure:
 def _growth_panel(ax: Axes, a: dict, s: dict[str, Any], n: int, depth: int, title: str, lo: float, hi: float,
                   limit_line: bool = False) -> None:
     """G_1 on non-collapsed samples of width n against N(m_n, 1/n) (red), with mean, n Var and KS in the legend."""
-    g, collapsed, _ = conditional_growth(a, f"n{n}/L{depth}")
+    g, collapsed, _ = conditional_growth(a, n, depth)
     fit = s[f"n{n}"]
     m_n = float(th.quasi_gbm_rate(n))
     if limit_line:
@@ -478,18 +480,19 @@ def plot_fig06(data: Data, params: Params) -> Figure:
     colour = _colours(deep["widths"])
     for n in deep["widths"]:
         kurt = s["depth_first"][f"n{n}"]["excess_kurtosis"]
-        _log_density(ax_a, a[f"depth_first/n{n}/pooled"], lo, hi, bins, colour[n],
+        _log_density(ax_a, a[keys.depth_first(n, "pooled")], lo, hi, bins, colour[n],
                      f"n = {n}: excess kurtosis {fmt(kurt, 2)}")
     ax_a.plot(grid, sps.norm.pdf(grid, 0, math.sqrt(limit)), **LIMIT, label=r"$\mathcal{N}(0,e^{1/2})$ (Thm 2)")
     colour_l = _colours(wide["depths"])
     for depth in wide["depths"]:
-        _log_density(ax_b, a[f"width_first/L{depth}/pooled"], lo, hi, bins, colour_l[depth], f"L = {depth}")
+        _log_density(ax_b, a[keys.width_first(depth, "pooled")], lo, hi, bins, colour_l[depth], f"L = {depth}")
         ax_b.plot(grid, sps.norm.pdf(grid, 0, math.sqrt(th.nngp_variance(depth))), color=colour_l[depth], lw=1.0,
                   ls="--")
     ax_b.plot(grid, sps.norm.pdf(grid, 0, math.sqrt(limit)), **LIMIT, label=r"$\mathcal{N}(0,e^{1/2})$ (Thm 3)")
     ax_b.plot([], [], color="0.3", lw=1.0, ls="--",
               label=r"NNGP $\mathcal{N}(0,(1+\frac{1}{2L})^L)$, colour of L")
-    pooled = [a[k].size for k in a if k.endswith("/pooled")]
+    pooled = [a[keys.depth_first(n, "pooled")].size for n in deep["widths"]] + [
+        a[keys.width_first(depth, "pooled")].size for depth in wide["depths"]]
     for ax, title in ((ax_a, f"(a) depth first: L = {deep['depth']}, n grows"),
                       (ax_b, f"(b) width first: n = {wide['width']}, L grows")):
         ax.set_yscale("log")
@@ -541,13 +544,13 @@ def plot_fig07(data: Data, params: Params) -> Figure:
     n, wide, depth, short, c0 = p["width"], p["wide_width"], p["depth"], p["short_depth"], p["c0"]
     fig, axes = style.figure(3, 1, width=4.7, height=4.4)
     ax_a, ax_b, ax_c = axes[0]
-    _paths_panel(ax_a, a[f"n{n}/L{depth}/paths"], c0, f"(a) n = {n}, L = {depth}")
-    _paths_panel(ax_b, a[f"n{wide}/L{depth}/paths"], c0, f"(b) n = {wide}, L = {depth}")
+    _paths_panel(ax_a, a[keys.width_depth(n, depth, "paths")], c0, f"(a) n = {n}, L = {depth}")
+    _paths_panel(ax_b, a[keys.width_depth(wide, depth, "paths")], c0, f"(b) n = {wide}, L = {depth}")
     reference = float(s["reference_c1"])
     settings = [(n, depth), (n, short), (wide, depth)]
     colour = _colours(settings)
     for m, d in settings:
-        c1 = a[f"n{m}/L{d}/cL"]
+        c1 = a[keys.width_depth(m, d, "cL")]
         ax_c.hist(c1, bins=np.linspace(-1, 1, 41), density=True, histtype="step", lw=1.3, color=colour[m, d],
                   label=f"n = {m}, L = {d}: mean {fmt(s[f'n{m}/L{d}']['c1']['mean'], 3)} ({_m(c1.size)})")
     ax_c.axvline(reference, ymax=0.45, **WIDE, label=f"infinite-width $c_1$ = {reference:.4f}")
@@ -579,7 +582,7 @@ def plot_fig08(data: Data, params: Params) -> Figure:
     fig, axes = style.figure(len(widths), 1, width=4.2, height=3.8, sharey=True)
     t = np.arange(depth + 1) / depth
     for i, (ax, n) in enumerate(zip(axes[0], widths, strict=True)):
-        ratio = a[f"n{n}/ratio"][a[f"n{n}/alive0"].astype(bool)]
+        ratio = a[keys.at_width(n, "ratio")][a[keys.at_width(n, "alive0")].astype(bool)]
         fit = s[f"n{n}"]
         lo, med, hi = np.quantile(ratio, [0.1, 0.5, 0.9], axis=0)
         ax.fill_between(t, lo, hi, color=style.SIMULATION, alpha=0.25, lw=0, label="10–90% of runs")
@@ -611,7 +614,7 @@ def plot_fig09(data: Data, params: Params) -> Figure:
     GBM marginal N(-t/2, t) (red) and the exact law of floor(tL) factors (black dashed)."""
     a, s, p = unpack(data, params, "gbm")
     depth = max(p["depths"])
-    y_at = a[f"identity/L{depth}/Y_at"]
+    y_at = a[keys.activation_depth("identity", depth, "Y_at")]
     fig, axes = style.figure(len(p["times"]), 1, width=3.9, height=3.5)
     for i, t in enumerate(p["times"]):
         fit = s[f"L{depth}"]["intermediate"][f"t{t:g}"]
@@ -635,7 +638,7 @@ def plot_fig10(data: Data, params: Params) -> Figure:
     lo, hi = -1.0, 5.0
     fig, axes = style.figure(len(depths), 1, width=4.1, height=3.5)
     for i, depth in enumerate(depths):
-        y = a[f"identity/L{depth}/Y_at"][:, j1]
+        y = a[keys.activation_depth("identity", depth, "Y_at")][:, j1]
         fit = s[f"L{depth}"]
         notes = [rf"$\hat P(Y_L<0)$ = {fmt(fit['P_negative'], 2)} (exact {fit['flip_probability']:.2g})",
                  f"mean {fmt(fit['YL']['mean'], 3)} (martingale: 1)",
@@ -643,7 +646,8 @@ def plot_fig10(data: Data, params: Params) -> Figure:
         _panel(axes[0, i], y, "network", [(r"log-normal: $\log Y_1\sim\mathcal{N}(-\frac{1}{2},1)$", _log_normal,
                                            LIMIT)], lo, hi, f"({LETTERS[i]}) L = {depth}", "$Y_L$", notes,
                width=0.05)
-    _suptitle(fig, "fig10", f"identity activation, n = 1, Y_0 = 1, S1, {_m(a[f'identity/L{depths[0]}/Y_at'].shape[0])} "
+    samples = a[keys.activation_depth("identity", depths[0], "Y_at")].shape[0]
+    _suptitle(fig, "fig10", f"identity activation, n = 1, Y_0 = 1, S1, {_m(samples)} "
               f"per depth; raw-scale window [{lo:g}, {hi:g}] [choice]")
     return fig
 
@@ -655,10 +659,11 @@ def _layer_grid(record: Sequence[int]):
 
 
 def _layers_setup(p: dict[str, Any], a: dict, n: int, kept: int) -> str:
-    alive = int(a[f"n{n}/alive0"].sum())
+    alive0 = a[keys.at_width(n, "alive0")]
+    alive = int(alive0.sum())
     return (rf"ReLU, n = {n}, L = {p['depth']} [choice], $Y_0\sim\mathcal{{N}}(0,I_n)$ redrawn per network, S1; "
             rf"{_m(kept)} networks in $E_0=\{{\phi(Y_0)\neq0\}}$ and not collapsed by L ({alive - kept:,} "
-            f"collapsed and {a[f'n{n}/alive0'].size - alive:,} outside $E_0$ excluded); {U_LABEL}")
+            f"collapsed and {alive0.size - alive:,} outside $E_0$ excluded); {U_LABEL}")
 
 
 def _raw_window(a: dict, p: dict[str, Any]) -> tuple[float, float]:
@@ -755,7 +760,7 @@ def plot_aux01(data: Data, params: Params) -> Figure:
     colour = _colours(widths)
     lgrid = np.linspace(-3.5, 2.0, GRID)
     for n in widths:
-        values = a[f"n{n}/log_ratio"]
+        values = a[keys.at_width(n, "log_ratio")]
         ax_c.hist(values, bins=np.linspace(-3.5, 2.0, 111), density=True, histtype="step", color=colour[n], lw=1.2,
                   label=f"n = {n} ({_m(values.size)})")
         mean, var = th.identity_log_norm_law(n)
@@ -791,7 +796,7 @@ def plot_aux02(data: Data, params: Params) -> Figure:
         ax.plot(0, th.quasi_gbm_rate(n), "_", color=colour[n], ms=16, mew=2.2, zorder=4)
         xs = np.where(alphas > 0, alphas * np.exp(0.04 * (i - (len(widths) - 1) / 2)),
                       0.12 * linthresh * (i - (len(widths) - 1) / 2))
-        errorbar(ax, xs, [s[f"n{n}/{alpha_key(x)}"]["G"] for x in alphas], color=colour[n], label=f"n = {n}")
+        errorbar(ax, xs, [s[f"n{n}/{keys.alpha_key(x)}"]["G"] for x in alphas], color=colour[n], label=f"n = {n}")
     ax.axhline(0, **LEVEL)
     ax.set_xscale("symlog", linthresh=linthresh, linscale=0.6)
     ticks = sorted({0.0, *alphas.tolist()} - {0.75})
@@ -820,16 +825,18 @@ def plot_aux03(data: Data, params: Params) -> Figure:
     e, g = p["euler_vs_explicit"], p["gram_vs_explicit"]
     fig, axes = style.figure(2, 1, width=4.6, height=4.2)
     ax_a, ax_b = axes[0]
-    s1, s4 = a["S1/phi_norm"], a["S4/phi_norm"]
+    s1, s4 = a[keys.sampler("S1", "phi_norm")], a[keys.sampler("S4", "phi_norm")]
     qq(ax_a, np.log(s4[s4 > 0]), np.log(s1[s1 > 0]), r"$\log\|\phi(Y_L)\|$, explicit weights (S4)",
        r"$\log\|\phi(Y_L)\|$, exact Euler identity (S1)",
        f"(a) S1 vs S4: n = {e['width']}, L = {e['depth']}", legend=False)
     notes = [f"KS p = {_num(s['ks_phi_norm']['p_value'], '.2g')} (non-collapsed)",
-             f"collapsed: S1 {np.mean(a['S1/collapsed']):.2%}, S4 {np.mean(a['S4/collapsed']):.2%}",
+             f"collapsed: S1 {np.mean(a[keys.sampler('S1', 'collapsed')]):.2%}, "
+             f"S4 {np.mean(a[keys.sampler('S4', 'collapsed')]):.2%}",
              f"difference {fmt(s['collapse_difference'], 2)}"]
     ax_a.legend(handles=ax_a.get_legend_handles_labels()[0] + [key(t) for t in notes], fontsize=SMALL,
                 loc="upper left")
-    qq(ax_b, a["S4_pair/cL"], a["S3/cL"], "$c_1$, explicit weights (S4)", "$c_1$, Gram reduction (S3)",
+    qq(ax_b, a[keys.sampler("S4_pair", "cL")], a[keys.sampler("S3", "cL")], "$c_1$, explicit weights (S4)",
+       "$c_1$, Gram reduction (S3)",
        f"(b) S3 vs S4: n = {g['width']}, L = {g['depth']}, $c_0$ = {g['c0']:g}", legend=False)
     notes = [f"KS p = {_num(s['ks_correlation']['p_value'], '.2g')}"]
     ax_b.legend(handles=ax_b.get_legend_handles_labels()[0] + [key(t) for t in notes], fontsize=SMALL,

@@ -9,14 +9,17 @@ reported in the stats (spec §7 pitfall 1).
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from scipy import stats as sps
 
 from deeplimits import audit, stats
-from deeplimits.documents.hayou.sample import alpha_key, layer_at, ou_zeta, quasi_gbm_samples
+from deeplimits.documents.hayou import keys
+from deeplimits.documents.hayou.sample import layer_at, ou_zeta, quasi_gbm_samples
 from deeplimits.models.infdepth import closed_forms as th
 
 Arrays = dict[str, np.ndarray]
@@ -62,7 +65,7 @@ def fit_gbm(a: Arrays, p: dict[str, Any]) -> Result:
     claims = []
     deepest = max(p["depths"])
     for depth in p["depths"]:
-        y = a[f"identity/L{depth}/Y_at"]
+        y = a[keys.activation_depth("identity", depth, "Y_at")]
         last = y[:, p["times"].index(1.0)] if 1.0 in p["times"] else None
         exact_mean, exact_var = th.identity_log_ratio_moments(depth)
         flip = float(th.identity_sign_flip_probability(depth))
@@ -121,7 +124,7 @@ def fit_gbm(a: Arrays, p: dict[str, Any]) -> Result:
                                    "variance of log|Y_tL|", var, t, allowance=0.03,
                                    allowance_reason="finite-L bias, spec delta"),
                 ]
-        y0, yl = a[f"relu/L{depth}/Y0"], a[f"relu/L{depth}/YL"]
+        y0, yl = a[keys.activation_depth("relu", depth, "Y0")], a[keys.activation_depth("relu", depth, "YL")]
         p_nonpos = float(th.relu1_nonpositive_output_probability(depth))
         nonpos = _proportion(yl <= 0, p_nonpos)
         alive = (y0 > 0) & (yl > 0)
@@ -153,10 +156,10 @@ def fit_ou_activation(a: Arrays, p: dict[str, Any]) -> Result:
 
     out: dict[str, Any] = {}
     claims = []
-    x = a["x"]
+    x = a[keys.GRID]
     for i, par in enumerate(p["parameters"]):
         zeta = ou_zeta(par["beta"], par["sigma"])
-        phi, g, dg = a[f"set{i}/phi"], a[f"set{i}/g"], a[f"set{i}/g_prime"]
+        phi, g, dg = (a[keys.parameter_set(i, stat)] for stat in ("phi", "g", "g_prime"))
         target = par["beta"] * x + par["gamma"]
         sigma_err = float(np.max(np.abs(phi * dg - par["sigma"]) / par["sigma"]))
         inverse_err = float(np.max(np.abs(erfi(g) - target) / np.maximum(np.abs(target), 1.0)))
@@ -211,7 +214,7 @@ def fit_ou(a: Arrays, p: dict[str, Any]) -> Result:
     j1 = p["times"].index(1.0)
     distances = {}
     for depth in p["depths"]:
-        z, y = a[f"L{depth}/Z_at"][:, j1], a[f"L{depth}/Y_at"][:, j1]
+        z, y = a[keys.at_depth(depth, "Z_at")][:, j1], a[keys.at_depth(depth, "Y_at")][:, j1]
         ks, ks_se = _ks_distance_se(z, lambda s: sps.norm.cdf(s, m1, math.sqrt(v1)))
         distances[depth] = (ks, ks_se)
         mean, var = stats.mean(z), stats.variance(z)
@@ -249,7 +252,7 @@ def fit_ou(a: Arrays, p: dict[str, Any]) -> Result:
     out["intermediate"] = {}
     for j, t in enumerate(p["times"]):
         m, v = ou_reference(p, t)
-        z = a[f"L{deepest}/Z_at"][:, j]
+        z = a[keys.at_depth(deepest, "Z_at")][:, j]
         mean, var = stats.mean(z), stats.variance(z)
         out["intermediate"][f"t{t:g}"] = {"layer": layer_at(t, deepest), "theory_mean": m, "theory_var": v,
                                           "mean": mean.to_dict(), "var": var.to_dict()}
@@ -280,7 +283,7 @@ def fit_collapse(a: Arrays, p: dict[str, Any]) -> Result:
     est = {}
     for n in widths:
         for depth in depths:
-            counts = a[f"n{n}/L{depth}/counts"]
+            counts = a[keys.width_depth(n, depth, "counts")]
             e = collapse_estimate(counts)
             est[n, depth] = e
             lo, hi = stats.binomial_interval(int(counts[2]), int(counts[1]))
@@ -293,7 +296,8 @@ def fit_collapse(a: Arrays, p: dict[str, Any]) -> Result:
             claims.append(audit.equality(f"hayou/fig04/a_L{depth}", f"n = 1: P(collapse | Y_0 > 0) = 1 - Phi(sqrt L)^L "
                                          f"= {theory:.4g} (L = {depth})", "derived",
                                          "collapsed fraction, binomial SE at the theory value",
-                                         collapse_estimate(a[f"n1/L{depth}/counts"], theory), theory))
+                                         collapse_estimate(a[keys.width_depth(1, depth, "counts")], theory),
+                                         theory))
     for n in widths:
         for small, large in zip(depths, depths[1:], strict=False):
             claims.append(audit.at_most(f"hayou/fig04/b_n{n}_L{small}_L{large}", f"collapse probability does not "
@@ -317,14 +321,13 @@ def fit_collapse(a: Arrays, p: dict[str, Any]) -> Result:
 
 
 # ------------------------------------------------------------------------------------ fig05, fig13, aux03
-def conditional_growth(a: Arrays, prefix: str) -> tuple[np.ndarray, float, float]:
-    """G_1 on non-collapsed samples, the collapsed fraction within E_0, and the integral
+def conditional_growth(a: Arrays, n: int, depth: int) -> tuple[np.ndarray, float, float]:
+    """G_1 on non-collapsed samples of width n and depth L, the collapsed fraction within E_0, and the integral
     (1/2n) int_0^1 (E[N_s | E_0] - 2) ds by the trapezoid rule over layers (E[N_s | E_0] = E N_s / P(E_0), since
     N_s = 0 off E_0) [derived, T8]."""
-    g = a[f"{prefix}/G"]
-    alive0 = a[f"{prefix}/alive0"].astype(bool)
-    n = int(prefix.split("/")[0][1:])
-    active = a[f"{prefix}/active_mean"] / alive0.mean()
+    g = a[keys.width_depth(n, depth, "G")]
+    alive0 = a[keys.width_depth(n, depth, "alive0")].astype(bool)
+    active = a[keys.width_depth(n, depth, "active_mean")] / alive0.mean()
     integral = float(np.trapezoid(active - 2.0, dx=1.0 / (active.size - 1)) / (2 * n))
     collapsed = float(np.mean(~np.isfinite(g[alive0])))
     return g[np.isfinite(g)], collapsed, integral
@@ -338,7 +341,7 @@ def fit_quasi_gbm(a: Arrays, p: dict[str, Any]) -> Result:
     depth = p["depth"]
     growth = {}
     for n in p["widths"]:
-        g, collapsed, integral = conditional_growth(a, f"n{n}/L{depth}")
+        g, collapsed, integral = conditional_growth(a, n, depth)
         mean, sd = stats.mean(g), _sd(g)
         m_n = float(th.quasi_gbm_rate(n))
         growth[n] = (mean, sd)
@@ -387,7 +390,7 @@ def fit_quasi_gbm(a: Arrays, p: dict[str, Any]) -> Result:
     short = p["validation_depth"]
     out["validation"] = {}
     for n in p["validation_widths"]:
-        g, _, _ = conditional_growth(a, f"n{n}/L{short}")
+        g, _, _ = conditional_growth(a, n, short)
         mean = stats.mean(g)
         out["validation"][f"n{n}"] = {"G": mean.to_dict(), "depth": short}
         if n in growth:
@@ -404,8 +407,9 @@ def pooled_excess_kurtosis(m4: np.ndarray, s: np.ndarray) -> float:
     return float(np.mean(m4) / np.mean(s) ** 2 - 3.0)
 
 
-def _kurtosis(a: Arrays, prefix: str) -> stats.Estimate:
-    return stats.batch_estimate(np.column_stack([a[f"{prefix}/M4"], a[f"{prefix}/S"]]),
+def _kurtosis(a: Arrays, key: Callable[[str], str]) -> stats.Estimate:
+    """Pooled excess kurtosis with a batch-means SE; ``key(stat)`` is the key of the setting's statistic."""
+    return stats.batch_estimate(np.column_stack([a[key("M4")], a[key("S")]]),
                                 lambda b: pooled_excess_kurtosis(b[:, 0], b[:, 1]))
 
 
@@ -417,9 +421,9 @@ def fit_limits(a: Arrays, p: dict[str, Any]) -> Result:
     limit = float(th.mckean_vlasov_variance(1.0))
     kurt = {}
     for n in deep["widths"]:
-        pre = f"depth_first/n{n}"
-        s, g = stats.mean(a[f"{pre}/S"]), stats.mean(a[f"{pre}/G"])
-        kurt[n] = _kurtosis(a, pre)
+        key = functools.partial(keys.depth_first, n)
+        s, g = stats.mean(a[key("S")]), stats.mean(a[key("G")])
+        kurt[n] = _kurtosis(a, key)
         m_n = float(th.quasi_gbm_rate(n))
         out["depth_first"][f"n{n}"] = {"S": s.to_dict(), "excess_kurtosis": kurt[n].to_dict(), "G": g.to_dict(),
                                        "m_n": m_n, "theory_S": limit}
@@ -441,11 +445,11 @@ def fit_limits(a: Arrays, p: dict[str, Any]) -> Result:
                                          f"n = {n} to {wider} (scale mixture, depth first)", "derived",
                                          "kurtosis(n) - kurtosis(wider)", kurt[n] - kurt[wider]))
     for depth in wide["depths"]:
-        pre = f"width_first/L{depth}"
-        s, g = stats.mean(a[f"{pre}/S"]), stats.mean(a[f"{pre}/G"])
+        key = functools.partial(keys.width_first, depth)
+        s, g = stats.mean(a[key("S")]), stats.mean(a[key("G")])
         nngp, growth = float(th.nngp_variance(depth)), float(th.nngp_log_growth(depth))
         out["width_first"][f"L{depth}"] = {"S": s.to_dict(), "G": g.to_dict(), "theory_S": nngp,
-                                           "theory_G": growth, "excess_kurtosis": _kurtosis(a, pre).to_dict()}
+                                           "theory_G": growth, "excess_kurtosis": _kurtosis(a, key).to_dict()}
         tag = f"width first, n = {wide['width']}, L = {depth}"
         claims += [
             audit.equality(f"hayou/fig06/a_L{depth}", f"E ||Y_L||^2/(n q0) = (1 + 1/(2L))^L (NNGP; {tag})", "seed",
@@ -464,7 +468,7 @@ def fit_limits(a: Arrays, p: dict[str, Any]) -> Result:
 def fit_correlation(a: Arrays, p: dict[str, Any]) -> Result:
     """Correlation of two inputs (T2): non-degenerate, random at n = 10, near the infinite-width path at n = 100."""
     n, wide, depth, short = p["width"], p["wide_width"], p["depth"], p["short_depth"]
-    c1, c_short, c_wide = (a[f"n{n}/L{depth}/cL"], a[f"n{n}/L{short}/cL"], a[f"n{wide}/L{depth}/cL"])
+    c1, c_short, c_wide = (a[keys.width_depth(m, d, "cL")] for m, d in ((n, depth), (n, short), (wide, depth)))
     reference = float(th.relu_correlation_path(p["c0"], 1.0))
     near_one = _proportion(c1 > 0.99)
     sd = _sd(c1)
@@ -496,9 +500,9 @@ def fit_gradients(a: Arrays, p: dict[str, Any]) -> Result:
     claims = []
     for run in p["runs"]:
         n = run["width"]
-        alive = a[f"n{n}/alive0"].astype(bool)
-        log_ratio = np.log(a[f"n{n}/ratio"][alive])
-        inner0, inner_l = a[f"n{n}/inner0"], a[f"n{n}/innerL"]
+        alive = a[keys.at_width(n, "alive0")].astype(bool)
+        log_ratio = np.log(a[keys.at_width(n, "ratio")][alive])
+        inner0, inner_l = a[keys.at_width(n, "inner0")], a[keys.at_width(n, "innerL")]
         identity_err = float(np.max(np.abs(inner0 - inner_l) / (1 + np.abs(inner_l))))
         worst = np.max(np.abs(log_ratio), axis=1)
         q99 = stats.quantile(worst, 0.99)
@@ -526,7 +530,7 @@ def fit_gradients(a: Arrays, p: dict[str, Any]) -> Result:
 # ------------------------------------------------------------------------------------------ fig14-fig21
 def layer_values(a: Arrays, n: int) -> np.ndarray:
     """U_l (samples, recorded layers) on E_0, without samples that collapse by the last recorded layer."""
-    u = a[f"n{n}/U"][a[f"n{n}/alive0"].astype(bool)]
+    u = a[keys.at_width(n, "U")][a[keys.at_width(n, "alive0")].astype(bool)]
     return u[np.all(np.isfinite(u), axis=1)]
 
 
@@ -555,7 +559,7 @@ def fit_layers(a: Arrays, p: dict[str, Any]) -> Result:
         target = limit_log_norm(1.0)
         out[f"n{n}"] = {"layers": record, "mean": u.mean(axis=0).tolist(), "sd": u.std(axis=0, ddof=1).tolist(),
                         "skew": [_skewness(u[:, j]) for j in range(len(record))], "ks_normal": ks,
-                        "kept": int(u.shape[0]), "alive0": int(a[f"n{n}/alive0"].sum()),
+                        "kept": int(u.shape[0]), "alive0": int(a[keys.at_width(n, "alive0")].sum()),
                         "u_inf": [limit_log_norm(layer / p["depth"]) for layer in record]}
         scaled = [f for f in figures[n] if int(f[3:]) <= 17]
         raw = [f for f in figures[n] if int(f[3:]) >= 18]
@@ -582,7 +586,7 @@ def fit_identity_norm(a: Arrays, p: dict[str, Any]) -> Result:
     out: dict[str, Any] = {}
     claims = []
     for n in p["widths"]:
-        x = a[f"n{n}/log_ratio"]
+        x = a[keys.at_width(n, "log_ratio")]
         mean, var = stats.mean(x), stats.variance(x)
         m, v = (float(t) for t in th.identity_log_norm_law(n))
         out[f"n{n}"] = {"mean": mean.to_dict(), "var": var.to_dict(), "theory_mean": m, "theory_var": v}
@@ -608,12 +612,12 @@ def fit_piecewise(a: Arrays, p: dict[str, Any]) -> Result:
     for n in p["widths"]:
         est = {}
         for alpha in alphas:
-            est[alpha] = stats.mean(a[f"n{n}/{alpha_key(alpha)}/G"])
+            est[alpha] = stats.mean(a[keys.width_alpha(n, alpha, "G")])
             rate = float(th.piecewise_linear_rate(n, alpha))
-            out[f"n{n}/{alpha_key(alpha)}"] = {"G": est[alpha].to_dict(), "m_n_alpha": rate}
-            claims.append(audit.equality(f"hayou/aux02/m_n{n}_{alpha_key(alpha)}", f"E G_1 = m_n(alpha) (Prop. 10; "
-                                         f"n = {n}, alpha = {alpha:g}, L = {p['depth']})", "derived", "mean G_1",
-                                         est[alpha], rate, allowance=0.01, allowance_reason="spec delta"))
+            out[f"n{n}/{keys.alpha_key(alpha)}"] = {"G": est[alpha].to_dict(), "m_n_alpha": rate}
+            claims.append(audit.equality(f"hayou/aux02/m_n{n}_{keys.alpha_key(alpha)}", f"E G_1 = m_n(alpha) "
+                                         f"(Prop. 10; n = {n}, alpha = {alpha:g}, L = {p['depth']})", "derived",
+                                         "mean G_1", est[alpha], rate, allowance=0.01, allowance_reason="spec delta"))
         if n <= 2 and 0.0 in est and 0.001 in est:
             claims.append(audit.ordering(f"hayou/aux02/pole_n{n}", f"pole discontinuity: E G_1 jumps up from alpha = 0 "
                                          f"to 1e-3 (n = {n})", "seed", "G(1e-3) - G(0)", est[0.001] - est[0.0],
@@ -639,10 +643,10 @@ def fit_piecewise(a: Arrays, p: dict[str, Any]) -> Result:
 # ------------------------------------------------------------------------------------------------ aux03
 def fit_validation(a: Arrays, p: dict[str, Any]) -> Result:
     """Samplers against the brute-force network: S1 vs S4 (||phi(Y_L)|| and collapse), S3 vs S4 (c_1)."""
-    s1, s4 = a["S1/phi_norm"], a["S4/phi_norm"]
+    s1, s4 = a[keys.sampler("S1", "phi_norm")], a[keys.sampler("S4", "phi_norm")]
     ks_norm = stats.ks_two_sample(s1[s1 > 0], s4[s4 > 0])
-    dead = _proportion(a["S1/collapsed"]) - _proportion(a["S4/collapsed"])
-    ks_corr = stats.ks_two_sample(a["S3/cL"], a["S4_pair/cL"])
+    dead = _proportion(a[keys.sampler("S1", "collapsed")]) - _proportion(a[keys.sampler("S4", "collapsed")])
+    ks_corr = stats.ks_two_sample(a[keys.sampler("S3", "cL")], a[keys.sampler("S4_pair", "cL")])
     e, g = p["euler_vs_explicit"], p["gram_vs_explicit"]
     out = {"ks_phi_norm": ks_norm.to_dict(), "collapse_difference": dead.to_dict(), "ks_correlation": ks_corr.to_dict()}
     claims = [

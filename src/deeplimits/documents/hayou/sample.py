@@ -4,8 +4,8 @@ Samplers (spec hayou §4): S1 :func:`~deeplimits.models.infdepth.samplers.euler_
 S3 :func:`~deeplimits.models.infdepth.samplers.gram_multi` (two inputs, shared weights), S4
 :func:`~deeplimits.models.infdepth.samplers.explicit_network` (explicit weights, backward pass).
 Defaults (spec §5): ReLU, d = 1, x = 1, so Y_0 ~ N(0, I_n) and q0 = 1. Keys name the setting, e.g.
-``"n4/L256/G"``; every setting draws from its own named seed. Per-sample statistics are stored, full coordinates
-only for display (spec §4 RNG/cache).
+``"n4/L256/G"`` (formatted by :mod:`~deeplimits.documents.hayou.keys`); every setting draws from its own named
+seed. Per-sample statistics are stored, full coordinates only for display (spec §4 RNG/cache).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from deeplimits.documents.hayou import keys
 from deeplimits.models.infdepth.closed_forms import erfi_inv
 from deeplimits.models.infdepth.samplers import activation, euler_single, explicit_network, gram_multi, pair_inputs
 from deeplimits.rng import Chunks, Seeds
@@ -56,20 +57,21 @@ def run_gbm(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
         ident = _euler(seeds("identity", f"L={depth}"), chunks, n=1, depth=depth, phi="identity", y0=1.0,
                        record_layers=layers, n_samples=p["samples"])
         relu = _euler(seeds("relu", f"L={depth}"), chunks, n=1, depth=depth, phi="relu", n_samples=p["samples"])
-        out |= {f"identity/L{depth}/Y_at": ident["Y_at"][..., 0],
-                f"relu/L{depth}/Y0": relu["Y0"][:, 0], f"relu/L{depth}/YL": relu["YL"][:, 0]}
+        out |= {keys.activation_depth("identity", depth, "Y_at"): ident["Y_at"][..., 0],
+                keys.activation_depth("relu", depth, "Y0"): relu["Y0"][:, 0],
+                keys.activation_depth("relu", depth, "YL"): relu["YL"][:, 0]}
     return out
 
 
 def run_ou_activation(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """fig02 (deterministic): phi, g = erfi^-1(beta x + gamma) and g' on a grid, per parameter set."""
     x = np.linspace(p["x_min"], p["x_max"], p["points"])
-    out: Arrays = {"x": x}
+    out: Arrays = {keys.GRID: x}
     for i, par in enumerate(p["parameters"]):
         phi = ou_phi(par)
         g = erfi_inv(par["beta"] * x + par["gamma"])
-        out |= {f"set{i}/phi": phi(x), f"set{i}/g": g,
-                f"set{i}/g_prime": 0.5 * math.sqrt(math.pi) * par["beta"] * np.exp(-g * g)}
+        out |= {keys.parameter_set(i, "phi"): phi(x), keys.parameter_set(i, "g"): g,
+                keys.parameter_set(i, "g_prime"): 0.5 * math.sqrt(math.pi) * par["beta"] * np.exp(-g * g)}
     return out
 
 
@@ -82,7 +84,8 @@ def run_ou(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
         res = _euler(seeds(f"L={depth}"), chunks, n=1, depth=depth, phi=ou_phi(par), y0=p["y0"],
                      record_layers=layers, n_samples=p["samples"])
         y = res["Y_at"][..., 0]
-        out |= {f"L{depth}/Y_at": y, f"L{depth}/Z_at": erfi_inv(par["beta"] * y + par["gamma"])}
+        out |= {keys.at_depth(depth, "Y_at"): y,
+                keys.at_depth(depth, "Z_at"): erfi_inv(par["beta"] * y + par["gamma"])}
     return out
 
 
@@ -94,7 +97,8 @@ def run_collapse(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
             res = _euler(seeds(f"n={n}", f"L={depth}"), chunks, n=n, depth=depth, phi="relu",
                          record_states=False, n_samples=p["samples"])
             alive = alive_at_start(res["Y0"])
-            out[f"n{n}/L{depth}/counts"] = np.array([alive.size, alive.sum(), (res["collapsed"] & alive).sum()])
+            counts = [alive.size, alive.sum(), (res["collapsed"] & alive).sum()]
+            out[keys.width_depth(n, depth, "counts")] = np.array(counts)
     return out
 
 
@@ -115,7 +119,7 @@ def run_quasi_gbm(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     for depth, widths in ((p["depth"], p["widths"]), (p["validation_depth"], p["validation_widths"])):
         for n in widths:
             res = _quasi_gbm_setting(seeds(f"n={n}", f"L={depth}"), chunks, n, depth, quasi_gbm_samples(p, n))
-            out |= {f"n{n}/L{depth}/{k}": v for k, v in res.items()}
+            out |= {keys.width_depth(n, depth, k): v for k, v in res.items()}
     return out
 
 
@@ -139,10 +143,10 @@ def run_limits(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     deep, wide = p["depth_first"], p["width_first"]
     for n in deep["widths"]:
         res = _limit_setting(seeds("depth_first", f"n={n}"), chunks, n, deep["depth"], p["samples"])
-        out |= {f"depth_first/n{n}/{k}": v for k, v in res.items()}
+        out |= {keys.depth_first(n, k): v for k, v in res.items()}
     for depth in wide["depths"]:
         res = _limit_setting(seeds("width_first", f"L={depth}"), chunks, wide["width"], depth, p["samples"])
-        out |= {f"width_first/L{depth}/{k}": v for k, v in res.items()}
+        out |= {keys.width_first(depth, k): v for k, v in res.items()}
     return out
 
 
@@ -156,8 +160,8 @@ def run_correlation(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     for n, depth, samples in settings:
         res = gram_multi(n=n, depth=depth, phi="relu", c0=p["c0"], record_correlation=True,
                          seed=seeds(f"n={n}", f"L={depth}"), n_samples=samples, chunk_size=chunks.reduced)
-        out |= {f"n{n}/L{depth}/c0": res["c0"], f"n{n}/L{depth}/cL": res["cL"],
-                f"n{n}/L{depth}/paths": res["c_path"][: p["paths"]]}
+        out |= {keys.width_depth(n, depth, "c0"): res["c0"], keys.width_depth(n, depth, "cL"): res["cL"],
+                keys.width_depth(n, depth, "paths"): res["c_path"][: p["paths"]]}
     return out
 
 
@@ -173,8 +177,9 @@ def run_gradients(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
                                output_gradient=h_last, seed=seeds(f"n={n}"), n_samples=run["samples"],
                                chunk_size=chunks.brute)
         y0, yl = res["Y0"][:, 0], res["Y"][:, 0]
-        out |= {f"n{n}/ratio": res["grad_norm_ratio"], f"n{n}/alive0": alive_at_start(y0),
-                f"n{n}/inner0": np.einsum("ij,ij->i", res["grad_input"], y0), f"n{n}/innerL": yl @ h_last}
+        out |= {keys.at_width(n, "ratio"): res["grad_norm_ratio"], keys.at_width(n, "alive0"): alive_at_start(y0),
+                keys.at_width(n, "inner0"): np.einsum("ij,ij->i", res["grad_input"], y0),
+                keys.at_width(n, "innerL"): yl @ h_last}
     return out
 
 
@@ -185,8 +190,8 @@ def run_layers(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
         res = _euler(seeds(f"n={n}"), chunks, n=n, depth=p["depth"], phi="relu", record_layers=p["record"],
                      record_states=False, n_samples=p["samples"])
         with np.errstate(divide="ignore"):
-            out[f"n{n}/U"] = np.log(res["phi_norm_at"] / math.sqrt(n))
-        out[f"n{n}/alive0"] = alive_at_start(res["Y0"])
+            out[keys.at_width(n, "U")] = np.log(res["phi_norm_at"] / math.sqrt(n))
+        out[keys.at_width(n, "alive0")] = alive_at_start(res["Y0"])
     return out
 
 
@@ -196,12 +201,9 @@ def run_identity_norm(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays
     for n in p["widths"]:
         res = _euler(seeds(f"n={n}"), chunks, n=n, depth=p["depth"], phi="identity", record_states=False,
                      n_samples=p["samples"])
-        out[f"n{n}/log_ratio"] = 0.5 * np.log(np.sum(res["YL"] ** 2, axis=1) / np.sum(res["Y0"] ** 2, axis=1))
+        log_ratio = 0.5 * np.log(np.sum(res["YL"] ** 2, axis=1) / np.sum(res["Y0"] ** 2, axis=1))
+        out[keys.at_width(n, "log_ratio")] = log_ratio
     return out
-
-
-def alpha_key(alpha: float) -> str:
-    return f"a{alpha:g}"
 
 
 def run_piecewise(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
@@ -209,9 +211,9 @@ def run_piecewise(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     out: Arrays = {}
     for n in p["widths"]:
         for alpha in p["alphas"]:
-            res = _euler(seeds(f"n={n}", alpha_key(alpha)), chunks, n=n, depth=p["depth"],
+            res = _euler(seeds(f"n={n}", keys.alpha_key(alpha)), chunks, n=n, depth=p["depth"],
                          phi=activation("piecewise", a=1.0, b=alpha), record_states=False, n_samples=p["samples"])
-            out[f"n{n}/{alpha_key(alpha)}/G"] = res["log_phi_norm_ratio"]
+            out[keys.width_alpha(n, alpha, "G")] = res["log_phi_norm_ratio"]
     return out
 
 
@@ -230,6 +232,7 @@ def run_validation(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
                             seed=seeds("S4 pair"), n_samples=g["samples"], chunk_size=chunks.brute)
     y1, y2 = pair["Y"][:, 0], pair["Y"][:, 1]
     pair_c = np.einsum("ij,ij->i", y1, y2) / np.sqrt(np.sum(y1**2, axis=1) * np.sum(y2**2, axis=1))
-    return {"S1/phi_norm": euler["phi_norm_at"][:, 0], "S1/collapsed": euler["collapsed"],
-            "S4/phi_norm": brute_norm, "S4/collapsed": brute_norm == 0.0,
-            "S3/cL": gram["cL"], "S4_pair/cL": pair_c}
+    return {keys.sampler("S1", "phi_norm"): euler["phi_norm_at"][:, 0],
+            keys.sampler("S1", "collapsed"): euler["collapsed"],
+            keys.sampler("S4", "phi_norm"): brute_norm, keys.sampler("S4", "collapsed"): brute_norm == 0.0,
+            keys.sampler("S3", "cL"): gram["cL"], keys.sampler("S4_pair", "cL"): pair_c}
