@@ -61,7 +61,7 @@ def test_figure(fid: str, experiments: Experiments) -> None:
             f"{fid}: {ax.get_title()!r} has no legend naming its curves"
     texts = " ".join(checks.figure_texts(fig))
     assert "M = " in texts or fid in DETERMINISTIC, f"{fid}: sample counts not shown"
-    assert fig.get_suptitle().startswith(f"hayou/{fid}: {hayou.TITLES[fid]}")
+    assert fig.get_suptitle().startswith(f"hayou/{fid}: {registry.FIGURES[fid].title}")
 
 
 @pytest.mark.parametrize("fid", FIGURES)

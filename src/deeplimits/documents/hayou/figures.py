@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from scipy import stats as sps
 
 from deeplimits.documents.hayou import keys
-from deeplimits.documents.hayou.declaration import LAYER_FIGURE_WIDTHS
+from deeplimits.documents.hayou.declaration import FIGURES, LAYER_FIGURE_WIDTHS
 from deeplimits.documents.hayou.fit import (
     collapse_estimate,
     conditional_growth,
@@ -58,30 +58,6 @@ from deeplimits.plotting.common import (
     unpack,
 )
 from deeplimits.plotting.common import colours as _palette
-
-#: suptitles: the figure's topic and the result of the document it illustrates (spec §5)
-TITLES = {
-    "fig01": "Width 1: the network converges to a geometric Brownian motion (Props 2–3)",
-    "fig02": r"The OU activation $\phi=\zeta\,\exp(\mathrm{erfi}^{-1}(\beta x+\gamma)^2)$ (Prop. 4)",
-    "fig03": "OU activation: the network at finite depth against the Ornstein–Uhlenbeck limit (Prop. 4)",
-    "fig04": "Collapse probability decreases with depth and width (Lemmas 1–3)",
-    "fig05": "Quasi-GBM: the mean log-growth changes sign between widths 3 and 4 (Thm 1)",
-    "fig06": r"Both sequential limits share one Gaussian variance $q_0e^{1/2}$ (Thms 2–3)",
-    "fig07": "Correlation of two inputs: random but non-degenerate (Prop. 5)",
-    "fig08": "Back-propagated gradient norms stay well behaved",
-    "fig09": "Width 1, identity: GBM marginals at intermediate layers (Prop. 2)",
-    "fig10": "Width 1, identity: raw outputs against the log-normal GBM law (Prop. 2)",
-    "fig11": "OU activation: OU marginals at intermediate layers (Prop. 4)",
-    "fig12": "OU activation: convergence in depth (Prop. 4)",
-    "fig13": "The log-growth concentrates as the width grows (Thm 2)",
-    **{f: f"Scaled log-norm of the post-activations across layers, n = {n}: the Gaussian fits the last layers"
-       for f, n in LAYER_FIGURE_WIDTHS.items() if int(f[3:]) <= 17},
-    **{f: f"Non-scaled log-norm of the post-activations across layers, n = {n}: concentration as n grows"
-       for f, n in LAYER_FIGURE_WIDTHS.items() if int(f[3:]) >= 18},
-    "aux01": "Identity activation, width n: exact log-normal norm with drift (n−2)/(2n) (Prop. 9)",
-    "aux02": r"Piecewise-linear activation: mean log-growth $m_n(\alpha)$ and the pole at $\alpha=0$ (Prop. 10)",
-    "aux03": "Sampler validation against the network with explicit weights (S4)",
-}
 
 LIMIT = {"color": style.THEORY, "lw": 1.6}  # the document's limit law (SDE, L -> inf)
 EXACT = {"color": style.EXACT, "lw": 1.2, "ls": "--"}  # exact finite-L law
@@ -117,7 +93,7 @@ def _suptitle(fig: Figure, fid: str, setup: str) -> None:
     nbsp = "\u00a0"
     setup = textwrap.fill(setup.replace(" = ", f"{nbsp}={nbsp}"), int(11.5 * fig.get_figwidth()),
                           break_long_words=False).replace(f"{nbsp}={nbsp}", " = ")
-    fig.suptitle(f"hayou/{fid}: {TITLES[fid]}\n{setup}", fontsize="medium")
+    fig.suptitle(f"hayou/{fid}: {FIGURES[fid].title}\n{setup}", fontsize="medium")
 
 
 def _twice(est: dict[str, Any]) -> dict[str, Any]:
