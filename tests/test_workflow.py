@@ -190,7 +190,7 @@ def test_fit_only_key_refits_without_resampling(workdir, key, value):
 
 
 def test_sample_key_resamples(workdir):
-    outs = _edit_config_and_plan(workdir, "bordelon", "fig2", "nus", [0.5, 1.0])
+    outs = _edit_config_and_plan(workdir, "bordelon", "fig2", "nus", [1.0, 2.0, 4.0, 8.0])
     assert {"results/samples/bordelon/fig2.npz", "results/stats/bordelon/fig2.json"} <= outs
 
 
