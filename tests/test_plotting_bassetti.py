@@ -7,16 +7,19 @@ preset with at most SAMPLES samples per array, fitted, and its stats JSON round-
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import plotting_checks as checks
 import pytest
 from plotting_checks import Experiments, smoke_params
 
 from deeplimits.documents.bassetti import declaration as registry
 from deeplimits.documents.bassetti import figures as bassetti
+from deeplimits.documents.bassetti.keys import alpha_name, width_name
 from deeplimits.jobs.figure import figure
 from deeplimits.jobs.fit import fit
 from deeplimits.jobs.sample import sample
@@ -82,6 +85,36 @@ def test_null_standard_errors(fid: str, experiments: Experiments) -> None:
             for e, (a, f) in data.items()}
     fig = draw(fid, data, params)
     assert fig.axes
+
+
+def _drawn(fig, y: np.ndarray) -> bool:
+    """Whether a line of the figure has the y data ``y``."""
+    return any(np.array_equal(line.get_ydata(), y) for ax in fig.axes for line in ax.get_lines())
+
+
+def test_fitted_curves_from_stats(experiments: Experiments) -> None:
+    """The estimated curves are drawn as the stats hold them (doubled here, so a figure that recomputed them would
+    fail): fig1's Rao-Blackwellised densities and fig3 (b)'s E[s_2^2 | s_1]; the figures compute no statistic."""
+    data, params = experiments.figure_inputs("fig1")
+    arrays, fitted = data["d1"]
+    fitted = copy.deepcopy(fitted)
+    exact = fitted["stats"]["exact"]
+    for e in exact.values():
+        e["rao_blackwell_pdf"] = [2 * v for v in e["rao_blackwell_pdf"]]
+    fig = draw("fig1", {"d1": (arrays, fitted)}, params)
+    assert all(_drawn(fig, np.array(e["rao_blackwell_pdf"])) for e in exact.values())
+
+    data, params = experiments.figure_inputs("fig3")
+    arrays, fitted = data["d2_exact"]
+    fitted = copy.deepcopy(fitted)
+    p = params["d2_exact"]
+    fits = fitted["stats"][width_name(max(p["N"]))]
+    shown = [al for al in p["alphas"] if al <= 1.0 + 1e-12] or p["alphas"]
+    for al in shown:
+        curve = fits[alpha_name(al)]["s2sq_given_s1"]
+        curve["value"] = [2 * v for v in curve["value"]]
+    fig = draw("fig3", {**data, "d2_exact": (arrays, fitted)}, params)
+    assert all(_drawn(fig, np.array(fits[alpha_name(al)]["s2sq_given_s1"]["value"])) for al in shown)
 
 
 def test_fig7_temperature_from_params(experiments: Experiments) -> None:

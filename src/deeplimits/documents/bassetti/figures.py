@@ -5,11 +5,12 @@
 experiment's parameter dict; the experiments of each figure are ``deeplimits.documents.bassetti.declaration.FIGURES``.
 
 Conventions: ``N`` is a network width and ``alpha = L/N`` (spec §2); ``n`` is a number of samples (draws or
-networks). Simulations are histograms, ECDFs, QQ points or markers with +-1 SE bars (estimates from the stats
-JSON where the fit made them); theory curves are lines: red = proportional limit, black dashed = exact finite-N
-formula (coloured dashed when several N share a panel, in the colour of their markers), blue dashed = NNGP
-(Q = I). Every suptitle names the seed claims S1-S4 the figure supports. Heavy tails (spec §4): fourth moments
-are taken through Q, never from raw outputs (except where the raw estimate is shown as the biased one).
+networks). Simulations are histograms, ECDFs and QQ points of the samples, or markers with +-1 SE bars and curves
+of estimates read from the stats JSON (the fit computes every statistic); theory curves are lines: red =
+proportional limit, black dashed = exact finite-N formula (coloured dashed when several N share a panel, in the
+colour of their markers), blue dashed = NNGP (Q = I). Every suptitle names the seed claims S1-S4 the figure
+supports. Heavy tails (spec §4): fourth moments are taken through Q, never from raw outputs (except where the raw
+estimate is shown as the biased one).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from scipy.ndimage import gaussian_filter
 
 from deeplimits import stats as st
 from deeplimits.documents.bassetti.declaration import FIGURES
+from deeplimits.documents.bassetti.fit import subsample
 from deeplimits.documents.bassetti.keys import (
     SURROGATE,
     alpha_name,
@@ -67,8 +69,7 @@ REFERENCE = {"color": "0.45", "lw": 1.0, "ls": ":"}  # levels and gates
 #: palette order for widths, rho, i, ...: no blue (NNGP), no vermilion (limit), no grey (simulation)
 ORDER = (1, 2, 4, 5, 9, 6, 8)
 ALPHA = r"$\alpha = L/N$"
-MAX_POINTS = 200_000  #: subsample for hexbins, 2-d histograms and conditional means
-MAX_MIXTURE = 20_000  #: mixture components of the conditional-moment and density curves
+MAX_POINTS = 200_000  #: subsample for hexbins and 2-d histograms
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -111,12 +112,6 @@ def _p_value(claims: dict[str, dict[str, Any]], claim: str) -> str:
     return _p(None if rec is None else rec.get("p_value"))
 
 
-def _subsample(x: np.ndarray, size: int) -> np.ndarray:
-    """Every k-th sample (draws are i.i.d., so a stride is a random subsample), at most ``size`` of them."""
-    step = max(1, -(-x.shape[0] // size))
-    return x[::step]
-
-
 def _present(wanted: Sequence[float], *available: Sequence[float]) -> list[float]:
     """The wanted alphas present in every list (else the first two common ones)."""
     common = [a for a in available[0] if all(any(abs(a - b) < 1e-12 for b in other) for other in available[1:])]
@@ -135,20 +130,6 @@ def _dodge(x: np.ndarray, i: int, count: int, log: bool = False, step: float = 0
     return x * np.exp(shift) if log else x + shift
 
 
-def _rao_blackwell(s: np.ndarray, q: np.ndarray, bins: int = 2048) -> np.ndarray:
-    """Rao-Blackwellised density n^-1 sum_j N(s; 0, Q_j) (spec §5 fig1). Above ``bins`` draws the components are
-    grouped in ``bins`` equal bins of log Q, each represented by its mean Q with weight count/n (relative error
-    <~ 1e-3 at |s| = 8): all draws count at a fixed cost."""
-    q = q[np.isfinite(q) & (q > 0)]
-    if q.size <= bins:
-        return th.rao_blackwell_pdf(s, q)
-    counts, edges = np.histogram(np.log(q), bins=bins)
-    sums, _ = np.histogram(np.log(q), bins=edges, weights=q)
-    ok = counts > 0
-    var, weight = sums[ok] / counts[ok], counts[ok] / q.size
-    return (np.exp(-0.5 * s[:, None] ** 2 / var) / np.sqrt(2 * np.pi * var)) @ weight
-
-
 def _hist_markers(ax: Axes, x: np.ndarray, lo: float, hi: float, width: float, **kw: Any) -> None:
     """Density histogram as markers at the bin centres with +-1 SE (Poisson) bars; empty bins are not drawn and
     the lower bar is clipped for log axes."""
@@ -165,12 +146,6 @@ def _estimates(values: Sequence[Any], ses: Sequence[Any]) -> list[dict[str, Any]
     return [{"value": v, "stderr": e} for v, e in zip(values, ses, strict=True)]
 
 
-def _batch(x: np.ndarray, statistic) -> dict[str, Any]:
-    """A batch-means estimate as a stats-JSON dict (SE null when the sample is too small)."""
-    est = st.batch_estimate(x, statistic)
-    return {"value": est.value, "stderr": est.stderr if np.isfinite(est.stderr) else None, "n": est.n}
-
-
 # ---------------------------------------------------------------------------------------------- fig1
 def plot_fig1(data: Data, params: Params) -> Figure:
     """bassetti/fig1: log-density of one output s (D = P = 1, K = 1), one column per alpha: Rao-Blackwellised
@@ -182,7 +157,7 @@ def plot_fig1(data: Data, params: Params) -> Figure:
     sizes = [z["N"] for z in p["exact"]]
     n_net = p["network"]["N"]
     colour = _colours(sizes)
-    grid = np.linspace(-8, 8, GRID)
+    grid = _floats(s["density_s"])
     fig, axes = style.figure(len(p["alphas"]), 2, width=4.3, height=2.9, sharex="col",
                              gridspec_kw={"height_ratios": [2.2, 1]})
     for i, alpha in enumerate(p["alphas"]):
@@ -190,7 +165,7 @@ def plot_fig1(data: Data, params: Params) -> Figure:
         k = alpha_name(alpha)
         limit = th.normal_lognormal_pdf(grid, alpha)
         for n in sizes:
-            rb = _rao_blackwell(grid, a[d1_exact_key(n, alpha, "Q")])
+            rb = _floats(s["exact"][snapshot_name(width_name(n), alpha)]["rao_blackwell_pdf"])
             ax.plot(grid, rb, color=colour[n], lw=1.2, zorder=2.5)
             ax_r.plot(grid, rb / limit, color=colour[n], lw=1.2, zorder=2.5)
         ax.plot(grid, limit, **LIMIT, zorder=2)
@@ -279,15 +254,6 @@ def _nngp_radius(level: float) -> float:
     return float(np.sqrt(-2 * np.log(2 * np.pi * level)))
 
 
-def _conditional_s2sq(s1: np.ndarray, q11: np.ndarray, q12: np.ndarray, q22: np.ndarray) -> np.ndarray:
-    """E[s_2^2 | s_1] = sum_j w_j [Q22 - Q12^2/Q11 + (Q12 s_1/Q11)^2]_j, w_j prop. to N(s_1; 0, Q11_j) (fig3 b)."""
-    log_w = -0.5 * s1[:, None] ** 2 / q11 - 0.5 * np.log(q11)
-    w = np.exp(log_w - log_w.max(axis=1, keepdims=True))
-    beta = q12 / q11
-    given = (q22 - q12 * beta)[None, :] + (beta[None, :] * s1[:, None]) ** 2
-    return (w * given).sum(axis=1) / w.sum(axis=1)
-
-
 def plot_fig3(data: Data, params: Params) -> Figure:
     """bassetti/fig3: (a) hexbin log-density of (s_1, s_2) at alpha = 1 with the NNGP circles; (b) E[s_2^2 | |s_1|]
     in bins with the Rao-Blackwellised curve from Q; (c) Cov(s_1^2, s_2^2) vs alpha against g_L - 1, e^(2 alpha) - 1
@@ -302,7 +268,7 @@ def plot_fig3(data: Data, params: Params) -> Figure:
 
     alpha = _present([1.0], p["alphas"])[0]
     path = width_name(n_big)
-    xy = _subsample(a[snapshot_key(path, alpha, "s")], MAX_POINTS)
+    xy = subsample(a[snapshot_key(path, alpha, "s")], MAX_POINTS)
     lim, grid_size = 5.0, 60
     cell = (2 * lim / grid_size) * (2 * lim / int(grid_size / np.sqrt(3))) / 2  # hexagon area of matplotlib's lattice
     hb = ax_a.hexbin(xy[:, 0], xy[:, 1], C=np.full(len(xy), 1 / (len(xy) * cell)), reduce_C_function=np.sum,
@@ -323,23 +289,12 @@ def plot_fig3(data: Data, params: Params) -> Figure:
 
     cond_alphas = [al for al in p["alphas"] if al <= 1.0 + 1e-12] or p["alphas"]
     c_alpha = _colours(cond_alphas)
-    edges = np.linspace(0, 4, 17)
-    s_grid = np.linspace(0, edges[-1], 200)
     for al in cond_alphas:
-        s_all = a[snapshot_key(path, al, "s")]
-        x, y2 = np.abs(s_all[:, 0]), s_all[:, 1] ** 2
-        idx = np.digitize(x, edges) - 1
-        means, ses, centres = [], [], []
-        for b in range(len(edges) - 1):
-            sel = idx == b
-            if np.count_nonzero(sel) >= 20:
-                means.append(y2[sel].mean())
-                ses.append(y2[sel].std(ddof=1) / np.sqrt(np.count_nonzero(sel)))
-                centres.append(np.median(x[sel]))
-        errorbar(ax_b, np.array(centres), _estimates(means, ses), color=c_alpha[al],
-                 label=f"α = {al:g} ({_n(s_all.shape[0])})")
-        q = {e: _subsample(a[snapshot_key(path, al, e)], MAX_MIXTURE) for e in ("Q11", "Q12", "Q22")}
-        ax_b.plot(s_grid, _conditional_s2sq(s_grid, q["Q11"], q["Q12"], q["Q22"]), color=c_alpha[al], lw=1.2)
+        fit = s[path][alpha_name(al)]
+        binned, curve = fit["s2sq_given_abs_s1"], fit["s2sq_given_s1"]
+        errorbar(ax_b, _floats(binned["abs_s1"]), binned["estimates"], color=c_alpha[al],
+                 label=f"α = {al:g} ({_n(a[snapshot_key(path, al, 's')].shape[0])})")
+        ax_b.plot(_floats(curve["s1"]), _floats(curve["value"]), color=c_alpha[al], lw=1.2)
     ax_b.axhline(1, **NNGP, label="NNGP: 1 (independent)")
     handles, _ = ax_b.get_legend_handles_labels()
     handles.append(legend_key("lines: " + r"$\sum_j w_j\,\mathbb{E}[s_2^2|s_1,Q_j]$, $w_j\propto\mathcal{N}(s_1;0,"
@@ -347,13 +302,14 @@ def plot_fig3(data: Data, params: Params) -> Figure:
     ax_b.legend(handles=handles, fontsize=SMALL, loc="upper left")
     log_axis(ax_b, "y")
     ax_b.set_ylim(top=ax_b.get_ylim()[1] * 6)
-    ax_b.set(xlabel=r"$|s_1|$", ylabel=r"$\mathbb{E}[s_2^2\mid |s_1|]$ (binned, ± 1 SE)", xlim=(0, edges[-1]))
+    ax_b.set(xlabel=r"$|s_1|$", ylabel=r"$\mathbb{E}[s_2^2\mid |s_1|]$ (binned, ± 1 SE)",
+             xlim=(0, binned["edges"][-1]))
     ax_b.set_title(f"(b) conditional variance of $s_2$ (N = {n_big})")
 
     grid = np.linspace(0, 1.05 * max(max(p["alphas"]), max(p_lim["alphas"])), GRID)
-    samplers = [(s[width_name(n)], p["alphas"], colour[n], "o", f"exact N = {n}", n) for n in ns]
-    samplers.append((s_lim["surrogate"], p_lim["alphas"], style.THEORY, "s", f"limit: surrogate N' = {n_sur}", n_sur))
-    for i, (fits, alphas, col, marker, label, _) in enumerate(samplers):
+    samplers = [(s[width_name(n)], p["alphas"], colour[n], "o", f"exact N = {n}") for n in ns]
+    samplers.append((s_lim["surrogate"], p_lim["alphas"], style.THEORY, "s", f"limit: surrogate N' = {n_sur}"))
+    for i, (fits, alphas, col, marker, label) in enumerate(samplers):
         est = [fits[alpha_name(al)]["cov_s2"] for al in alphas]
         errorbar(ax_c, _dodge(np.asarray(alphas), i, len(samplers)), est, color=col, marker=marker,
                  label=f"{label} ({_n(est[0]['n'])})")
@@ -373,11 +329,10 @@ def plot_fig3(data: Data, params: Params) -> Figure:
     ax_d.fill_between(grid, -band, band, color=style.BASELINE, alpha=0.15, lw=0,
                       label=r"$\pm2$ SE of zero: $2\sqrt{e^{2\alpha}/n}$")
     ax_d.axhline(0, **NNGP, label="theory (any α) and NNGP: 0")
-    for i, (fits, alphas, col, marker, label, n) in enumerate(samplers):
+    for i, (fits, alphas, col, marker, label) in enumerate(samplers):
         est = [fits[alpha_name(al)]["corr_s"] for al in alphas]
-        ses = [np.sqrt(th.g_L([n] * depth(al, n)) / e["n"]) for al, e in zip(alphas, est, strict=True)]
-        errorbar(ax_d, _dodge(np.asarray(alphas), i, len(samplers)), _estimates([e["value"] for e in est], ses),
-                 color=col, marker=marker, label=f"{label} ({_n(est[0]['n'])})")
+        errorbar(ax_d, _dodge(np.asarray(alphas), i, len(samplers)), est, color=col, marker=marker,
+                 label=f"{label} ({_n(est[0]['n'])})")
     top = np.nanmax(np.abs(ax_d.get_ylim()))
     ax_d.set(xlabel=ALPHA, ylabel=r"$\mathrm{Corr}(s_1,s_2)$", xlim=(0, grid[-1]), ylim=(-top, 2.2 * top))
     ax_d.legend(fontsize=SMALL, loc="upper left")
@@ -388,14 +343,6 @@ def plot_fig3(data: Data, params: Params) -> Figure:
 
 
 # ---------------------------------------------------------------------------------------------- fig4
-def _second_moment(q11: np.ndarray, q12: np.ndarray, q22: np.ndarray, which: str) -> dict[str, Any]:
-    if which == "Q11Q11":
-        return _batch(q11, lambda b: np.mean(b**2))
-    if which == "Q11Q22":
-        return _batch(np.column_stack([q11, q22]), lambda b: np.mean(b[:, 0] * b[:, 1]))
-    return _batch(q12, lambda b: np.mean(b**2))
-
-
 def plot_fig4(data: Data, params: Params) -> Figure:
     """bassetti/fig4 (D = 2): (a) E Q11^2, E Q11 Q22, E Q12^2 vs alpha, finite-N and limit curves; (b, c) log Q11
     and (d, e) log B22^2 = log(det Q/Q11) histograms at alpha = 0.5, 1 with N(-alpha, 2 alpha), N(-2 alpha, 2 alpha);
@@ -413,21 +360,19 @@ def plot_fig4(data: Data, params: Params) -> Figure:
     grid = np.linspace(0, 1.05 * max(max(p["alphas"]), max(p_lim["alphas"])), GRID)
     styles = {n: ls for n, ls in zip(ns, (":", "--", "-.", (0, (1, 3))), strict=False)}
     markers = dict(zip(ns, "^vD<>", strict=False))
-    paths = [(width_name(n), a, s[width_name(n)], p["alphas"], markers[n]) for n in ns]
-    paths.append((SURROGATE, a_lim, s_lim["surrogate"], p_lim["alphas"], "o"))
+    paths = [(s[width_name(n)], p["alphas"], markers[n]) for n in ns]
+    paths.append((s_lim["surrogate"], p_lim["alphas"], "o"))
     for which in moments:
         for n in ns:
             g, h = _finite_power(n, 1 + 2 / n, grid), _finite_power(n, 1 - 1 / n, grid)
             ax_m.plot(grid, th.Q_second_moments(g, h)[which], color=c_mom[which], lw=1.1, ls=styles[n])
         ax_m.plot(grid, th.Q_second_moments(th.g_limit(grid), th.h_limit(grid))[which], color=c_mom[which], lw=1.6)
-        for i, (name, arrays, fits, alphas, marker) in enumerate(paths):
+        for i, (fits, alphas, marker) in enumerate(paths):
             for audited in (True, False):
                 sel = [al for al in alphas if (al <= 0.5 + 1e-12) == audited]
                 if not sel:
                     continue
-                est = [fits[alpha_name(al)]["second_moments"][which] if audited else
-                       _second_moment(*(arrays[snapshot_key(name, al, e)] for e in ("Q11", "Q12", "Q22")), which)
-                       for al in sel]
+                est = [fits[alpha_name(al)]["second_moments"][which] for al in sel]
                 errorbar(ax_m, _dodge(np.asarray(sel), i, len(paths)), est, color=c_mom[which], marker=marker,
                          filled=audited)
     log_axis(ax_m, "y")
@@ -569,7 +514,7 @@ def plot_fig6(data: Data, params: Params) -> Figure:
     name = rho_name(rho)
     kernel = np.array([[1.0, rho], [rho, 1.0]])
     alpha_c = p["contour_L"] / n
-    xy = _subsample(a[multi_input_key(rho, "contour", "S")], MAX_POINTS * 2)
+    xy = subsample(a[multi_input_key(rho, "contour", "S")], MAX_POINTS * 2)
     lim, bins = 5.0, 81
     edges = np.linspace(-lim, lim, bins + 1)
     hist, _, _ = np.histogram2d(xy[:, 0], xy[:, 1], bins=[edges, edges])
@@ -593,7 +538,7 @@ def plot_fig6(data: Data, params: Params) -> Figure:
         sim_key = legend_key(f"mixture N = {n}, L = {p['contour_L']} ({_n(len(xy))}), down to {lowest}",
                              style.SIMULATION, ls="-", lw=1.8)
     else:  # too few draws for density contours: the draws themselves
-        pts = _subsample(xy, 5000)
+        pts = subsample(xy, 5000)
         ax_a.plot(pts[:, 0], pts[:, 1], ".", color=style.SIMULATION, ms=1.5, alpha=0.5, zorder=0)
         sim_key = legend_key(f"mixture N = {n}, L = {p['contour_L']}: draws ({_n(len(pts))})", style.SIMULATION,
                              marker=".")
@@ -622,16 +567,9 @@ def plot_fig6(data: Data, params: Params) -> Figure:
             ax.plot(grid, th.multi_input_fourth(g_lim, h_lim, 1.0, 1.0, r)[which], color=colour[r], lw=1.6)
             errorbar(ax, [alpha - 0.06], [s[nm][formula]], color=colour[r], marker="D")
             # the network through its own Q (spec §4: moments via Q), and raw (heavy tails: biased low, SE too small)
-            q_net, s_net = a[multi_input_key(r, "network", "Q")], a[multi_input_key(r, "network", "S")]
-            if which == "cross":
-                via_q = _batch(q_net, lambda b, r=r: np.mean(b[:, 0, 0] * b[:, 1, 1] + 2 * r**2 * b[:, 0, 1] ** 2))
-                raw = s_net[:, 0, 0] ** 2 * s_net[:, 1, 1] ** 2
-            else:
-                via_q = _batch(q_net, lambda b, r=r: (1 + 2 * r**2) * np.mean(b[:, 0, 0] ** 2))
-                raw = s_net[:, 0, 0] ** 2 * s_net[:, 0, 1] ** 2
-            errorbar(ax, [alpha], [via_q], color=colour[r], marker="o")
-            errorbar(ax, [alpha + 0.06], [{"value": raw.mean(), "stderr": raw.std(ddof=1) / np.sqrt(raw.size)}],
-                     color=colour[r], marker="o", filled=False)
+            errorbar(ax, [alpha], [s[nm][f"network_{formula}_via_Q"]], color=colour[r], marker="o")
+            errorbar(ax, [alpha + 0.06], [s[nm][f"network_{formula}_raw"]], color=colour[r], marker="o",
+                     filled=False)
             if which == "same":
                 ax.axhline(1 + 2 * r**2, **{**NNGP, "lw": 1.0})
         if which == "cross":

@@ -42,6 +42,14 @@ Result = tuple[dict[str, Any], list[dict[str, Any]]]
 HEAVY_TAIL_ALPHA = 0.5
 #: the ESS gate of fig7 is decided only with at least this many prior draws (the spec's scale: 2e5) [choice]
 ESS_GATE_DRAWS = 100_000
+#: s grid of the Rao-Blackwellised densities of fig1 (as many points as every theory curve: plotting.common.GRID)
+DENSITY_GRID = np.linspace(-8, 8, 600)
+#: |s_1| bins of the binned E[s_2^2 | |s_1|] of fig3 (b); a bin is estimated only with MIN_BIN_COUNT draws
+ABS_S1_EDGES = np.linspace(0, 4, 17)
+MIN_BIN_COUNT = 20
+#: s_1 grid of the mixture curve E[s_2^2 | s_1] of fig3 (b), and its number of mixture components (draws of Q)
+ABS_S1_GRID = np.linspace(0, ABS_S1_EDGES[-1], 200)
+MAX_MIXTURE = 20_000
 
 
 def _est(x: np.ndarray) -> dict[str, Any]:
@@ -57,11 +65,35 @@ def _mean_with_se(x: np.ndarray, variance: float) -> stats.Estimate:
     return stats.Estimate(float(np.mean(x)), float(np.sqrt(variance / x.size)), int(x.size))
 
 
+def subsample(x: np.ndarray, size: int) -> np.ndarray:
+    """Every k-th sample (draws are i.i.d., so a stride is a random subsample), at most ``size`` of them."""
+    step = max(1, -(-x.shape[0] // size))
+    return x[::step]
+
+
 # ------------------------------------------------------------------------------------------- fig1, fig2
+def _rao_blackwell(s: np.ndarray, q: np.ndarray, bins: int = 2048) -> np.ndarray:
+    """Rao-Blackwellised density n^-1 sum_j N(s; 0, Q_j) (spec §5 fig1). Above ``bins`` draws the components are
+    grouped in ``bins`` equal bins of log Q, each represented by its mean Q with weight count/n (relative error
+    <~ 1e-3 at |s| = 8): all draws count at a fixed cost."""
+    q = q[np.isfinite(q) & (q > 0)]
+    if q.size <= bins:
+        return th.rao_blackwell_pdf(s, q)
+    counts, edges = np.histogram(np.log(q), bins=bins)
+    sums, _ = np.histogram(np.log(q), bins=edges, weights=q)
+    ok = counts > 0
+    var, weight = sums[ok] / counts[ok], counts[ok] / q.size
+    return (np.exp(-0.5 * s[:, None] ** 2 / var) / np.sqrt(2 * np.pi * var)) @ weight
+
+
 def fit_d1(a: Arrays, p: dict[str, Any]) -> Result:
     """fig1: network = exact mixture (A1), not the NNGP (A2), E s^2 = 1 (A3); fig2: E Q^2 = g_L (A1) and
-    kurtosis 3 g_L (A2), fourth moments through Q (heavy tails, spec §4)."""
-    out: dict[str, Any] = {"network": {}, "exact": {}}
+    kurtosis 3 g_L (A2), fourth moments through Q (heavy tails, spec §4).
+
+    Stats for fig1 besides the audited estimates: ``density_s`` (the s grid DENSITY_GRID) and, per exact setting,
+    ``exact/<N..._a...>/rao_blackwell_pdf``: the Rao-Blackwellised density n^-1 sum_j N(s; 0, Q_j) of the exact
+    sampler's Q draws on that grid."""
+    out: dict[str, Any] = {"network": {}, "exact": {}, "density_s": DENSITY_GRID.tolist()}
     claims = []
     n_net = p["network"]["N"]
     grid = np.linspace(-8, 8, 4001)
@@ -109,7 +141,8 @@ def fit_d1(a: Arrays, p: dict[str, Any]) -> Result:
             est = _mean_with_se(q**2, q4 - g**2)
             out["exact"][snapshot_name(width_name(n), alpha)] = {
                 "EQ2": est.to_dict(), "g_L": g, "g_limit": float(th.g_limit(alpha)), "logQ": _est(np.log(q)),
-                "s": _est(a[d1_exact_key(n, alpha, "s")])}
+                "s": _est(a[d1_exact_key(n, alpha, "s")]),
+                "rao_blackwell_pdf": _rao_blackwell(DENSITY_GRID, q).tolist()}
             if n in (20, 40):
                 claims.append(audit.equality(f"bassetti/fig2/A1_exact_N{n}_{alpha_name(alpha)}",
                                              f"E Q^2 = prod(1 + 2/N) (exact sampler, N={n}, alpha={alpha:g})",
@@ -119,7 +152,9 @@ def fit_d1(a: Arrays, p: dict[str, Any]) -> Result:
 
 # ------------------------------------------------------------------------------------------- fig3, fig4
 def _fit_d2_path(a: Arrays, name: str, n: int, alphas: list[float], label: str) -> Result:
-    """Claims of one D = 2 path (finite N, or the surrogate against its own N' formulas)."""
+    """Claims of one D = 2 path (finite N, or the surrogate against its own N' formulas). Stats per alpha
+    include ``second_moments`` (E Q11^2, E Q11 Q22, E Q12^2 with batch SEs) at every alpha, for fig4 (a); they are
+    audited only at alpha <= HEAVY_TAIL_ALPHA (heavy tails)."""
     out, claims = {}, []
     for alpha in alphas:
         widths = [n] * depth(alpha, n)
@@ -136,9 +171,15 @@ def _fit_d2_path(a: Arrays, name: str, n: int, alphas: list[float], label: str) 
                                       lambda b: np.mean(b[:, 0] * b[:, 2] + 2 * b[:, 1] ** 2) - 1)
         lq11 = np.log(q11)
         (m1, v1), (m2, v2) = th.log_Bii_moments(widths, 1), th.log_Bii_moments(widths, 2)
+        moments = {
+            "Q11Q11": stats.batch_estimate(q11, lambda b: np.mean(b**2)),
+            "Q11Q22": stats.batch_estimate(np.column_stack([q11, q22]), lambda b: np.mean(b[:, 0] * b[:, 1])),
+            "Q12Q12": stats.batch_estimate(q12, lambda b: np.mean(b**2)),
+        }
         out[alpha_name(alpha)] = {"corr_s": corr.to_dict(), "corr_s2": corr_sq.to_dict(), "cov_s2": cov_sq.to_dict(),
                                   "logQ11": _est(lq11), "logB22sq": _est(lb22), "g_L": g, "h_L": h,
-                                  "Q11": stats.mean(q11).to_dict(), "Q12": stats.mean(q12).to_dict()}
+                                  "Q11": stats.mean(q11).to_dict(), "Q12": stats.mean(q12).to_dict(),
+                                  "second_moments": {k: v.to_dict() for k, v in moments.items()}}
         claims += [
             audit.equality(f"bassetti/fig3/A1_{suffix}", f"outputs uncorrelated: Corr(s_1, s_2) = 0 ({tag})", "seed",
                            "sample correlation, SE sqrt(g_L/n)", corr, 0.0),
@@ -159,12 +200,6 @@ def _fit_d2_path(a: Arrays, name: str, n: int, alphas: list[float], label: str) 
                                                                        1 / np.sqrt(lq11.size), lq11.size), 0.0),
         ]
         if alpha <= HEAVY_TAIL_ALPHA:
-            moments = {
-                "Q11Q11": stats.batch_estimate(q11, lambda b: np.mean(b**2)),
-                "Q11Q22": stats.batch_estimate(np.column_stack([q11, q22]), lambda b: np.mean(b[:, 0] * b[:, 1])),
-                "Q12Q12": stats.batch_estimate(q12, lambda b: np.mean(b**2)),
-            }
-            out[alpha_name(alpha)]["second_moments"] = {k: v.to_dict() for k, v in moments.items()}
             claims += [audit.equality(f"bassetti/fig4/A2_{k}_{suffix}", f"E {k[:3]} {k[3:]} = {formula} ({tag})",
                                       "derived", f"mean of {k[:3]} {k[3:]}, batch SE", moments[k], mom[k])
                        for k, formula in (("Q11Q11", "g_L"), ("Q11Q22", "g_L/3 + 2 h_L/3"),
@@ -184,12 +219,49 @@ def _fit_d2_path(a: Arrays, name: str, n: int, alphas: list[float], label: str) 
     return out, claims
 
 
+def _s2sq_given_abs_s1(s: np.ndarray) -> dict[str, Any]:
+    """Binned E[s_2^2 | |s_1|] (fig3 b): in every bin of ABS_S1_EDGES with at least MIN_BIN_COUNT draws, the mean of
+    s_2^2 with its SE and the median of |s_1| in the bin (where the marker goes)."""
+    x, y2 = np.abs(s[:, 0]), s[:, 1] ** 2
+    idx = np.digitize(x, ABS_S1_EDGES) - 1
+    centres, estimates = [], []
+    for b in range(len(ABS_S1_EDGES) - 1):
+        sel = idx == b
+        if np.count_nonzero(sel) >= MIN_BIN_COUNT:
+            estimates.append(stats.mean(y2[sel]).to_dict())
+            centres.append(float(np.median(x[sel])))
+    return {"edges": ABS_S1_EDGES.tolist(), "abs_s1": centres, "estimates": estimates}
+
+
+def _s2sq_given_s1(q11: np.ndarray, q12: np.ndarray, q22: np.ndarray) -> dict[str, Any]:
+    """Rao-Blackwellised E[s_2^2 | s_1] = sum_j w_j [Q22 - Q12^2/Q11 + (Q12 s_1/Q11)^2]_j, w_j prop. to
+    N(s_1; 0, Q11_j), over at most MAX_MIXTURE draws of Q (a stride subsample), on the grid ABS_S1_GRID (fig3 b)."""
+    q11, q12, q22 = (subsample(q, MAX_MIXTURE) for q in (q11, q12, q22))
+    s1 = ABS_S1_GRID
+    log_w = -0.5 * s1[:, None] ** 2 / q11 - 0.5 * np.log(q11)
+    w = np.exp(log_w - log_w.max(axis=1, keepdims=True))
+    beta = q12 / q11
+    given = (q22 - q12 * beta)[None, :] + (beta[None, :] * s1[:, None]) ** 2
+    return {"s1": s1.tolist(), "value": ((w * given).sum(axis=1) / w.sum(axis=1)).tolist()}
+
+
 def fit_d2_exact(a: Arrays, p: dict[str, Any]) -> Result:
-    """fig3, fig4 at finite N (Bartlett) against the finite-N formulas."""
+    """fig3, fig4 at finite N (Bartlett) against the finite-N formulas.
+
+    Stats for fig3 (b) besides those of each path, per ``<N...>/<a...>``: ``s2sq_given_abs_s1`` (the binned
+    E[s_2^2 | |s_1|]: bin ``edges``, the median ``abs_s1`` and the mean of s_2^2 as an estimate per bin with at least
+    MIN_BIN_COUNT draws) and ``s2sq_given_s1`` (the Rao-Blackwellised curve from Q: values ``value`` on the grid
+    ``s1``)."""
     out, claims = {}, []
     for n in p["N"]:
-        out[width_name(n)], c = _fit_d2_path(a, width_name(n), n, p["alphas"], f"exact, N={n}")
+        name = width_name(n)
+        out[name], c = _fit_d2_path(a, name, n, p["alphas"], f"exact, N={n}")
         claims += c
+        for alpha in p["alphas"]:
+            q11, q12, q22 = (a[snapshot_key(name, alpha, e)] for e in ("Q11", "Q12", "Q22"))
+            out[name][alpha_name(alpha)].update({
+                "s2sq_given_abs_s1": _s2sq_given_abs_s1(a[snapshot_key(name, alpha, "s")]),
+                "s2sq_given_s1": _s2sq_given_s1(q11, q12, q22)})
     return out, claims
 
 
@@ -289,7 +361,12 @@ def _limit_sup_distance(n: int, alpha: float) -> float:
 # ------------------------------------------------------------------------------------------------- fig6
 def fit_multi_input(a: Arrays, p: dict[str, Any]) -> Result:
     """fig6: second moments across inputs/outputs (A1), fourth moments through Q (A2), network = D x D mixture =
-    P x P mixture in law and not the NNGP (A3)."""
+    P x P mixture in law and not the NNGP (A3).
+
+    Stats for fig6 (b, c) besides the audited D x D mixture's ``cross4`` and ``same4``, per ``rho...``: the
+    network's fourth moments E s_1(x^1)^2 s_2(x^2)^2 (``network_cross4_*``) and E s_1(x^1)^2 s_1(x^2)^2
+    (``network_same4_*``), ``*_via_Q`` through its own Q (K11 = K22 = 1) with batch SEs and ``*_raw`` as the raw
+    means of the output products (heavy tails: biased low)."""
     out, claims = {}, []
     widths = [p["N"]] * p["L"]
     g, h = th.g_L(widths), th.h_L(widths)
@@ -309,8 +386,15 @@ def fit_multi_input(a: Arrays, p: dict[str, Any]) -> Result:
         cross4 = stats.batch_estimate(q, lambda b, k=kernel: np.mean(b[:, 0, 0] * b[:, 1, 1] * k[0, 0] * k[1, 1]
                                                                      + 2 * b[:, 0, 1] ** 2 * k[0, 1] ** 2))
         same4 = stats.batch_estimate(q, lambda b, pi=pi: np.mean(b[:, 0, 0] ** 2) * pi)
+        q_net = a[multi_input_key(rho, "network", "Q")]
+        net_cross4 = stats.batch_estimate(q_net, lambda b, r=rho: np.mean(b[:, 0, 0] * b[:, 1, 1]
+                                                                          + 2 * r**2 * b[:, 0, 1] ** 2))
+        net_same4 = stats.batch_estimate(q_net, lambda b, r=rho: (1 + 2 * r**2) * np.mean(b[:, 0, 0] ** 2))
         out[name] = {"same_output": same.to_dict(), "cross_output": cross.to_dict(), "cross4": cross4.to_dict(),
-                     "same4": same4.to_dict(), "theory": fourth, "g_L": g, "h_L": h}
+                     "same4": same4.to_dict(), "theory": fourth, "g_L": g, "h_L": h,
+                     "network_cross4_via_Q": net_cross4.to_dict(), "network_same4_via_Q": net_same4.to_dict(),
+                     "network_cross4_raw": stats.mean(net[:, 0, 0] ** 2 * net[:, 1, 1] ** 2).to_dict(),
+                     "network_same4_raw": stats.mean(net[:, 0, 0] ** 2 * net[:, 0, 1] ** 2).to_dict()}
         claims += [
             audit.equality(f"bassetti/fig6/A1_same_{name}", f"E s_1(x^1) s_1(x^2) = K_12 (network, {tag})", "derived",
                            "mean of the product", same, rho),
