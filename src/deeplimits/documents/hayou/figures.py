@@ -30,13 +30,7 @@ from scipy import stats as sps
 
 from deeplimits.documents.hayou import keys
 from deeplimits.documents.hayou.declaration import FIGURES, LAYER_FIGURE_WIDTHS
-from deeplimits.documents.hayou.fit import (
-    collapse_estimate,
-    conditional_growth,
-    layer_values,
-    limit_log_norm,
-    ou_reference,
-)
+from deeplimits.documents.hayou.fit import layer_values
 from deeplimits.documents.hayou.sample import ou_zeta
 from deeplimits.models.infdepth import closed_forms as th
 from deeplimits.plotting import style
@@ -112,9 +106,8 @@ def _column(p: dict[str, Any], t: float) -> int:
     return min(range(len(p["times"])), key=lambda j: abs(p["times"][j] - t))
 
 
-def _window_note(x: np.ndarray, lo: float, hi: float) -> str:
-    """The fraction of the samples outside the plotted window [lo, hi]."""
-    outside = float(np.mean((x < lo) | (x > hi)))
+def _window_note(outside: float, lo: float, hi: float) -> str:
+    """Legend note: the fraction ``outside`` of the samples (from the stats) outside the plotted window [lo, hi]."""
     return f"mass outside [{lo:g}, {hi:g}]: {outside:.2%}"
 
 
@@ -183,14 +176,16 @@ def plot_fig01(data: Data, params: Params) -> Figure:
     depths = p["depths"]
     j1 = _column(p, 1.0)
     fig, axes = style.figure(len(depths), 2, width=4.1, height=3.4)
-    lo, hi = -6.0, 3.5
     limit = (r"GBM limit $\mathcal{N}(-\frac{1}{2},1)$", gaussian(-0.5, 1.0), LIMIT)
     for i, depth in enumerate(depths):
         fit = s[f"L{depth}"]
+        window = fit["window_log_abs_YL"]
+        lo, hi = window["window"]
         y = np.log(np.abs(a[keys.activation_depth("identity", depth, "Y_at")][:, j1]))
         exact = ("exact finite-L law (T4)", _log_product_pdf(depth, depth), EXACT)
         notes = [f"mean {fmt(fit['log_abs_YL']['mean'], 3)} (exact {fit['exact_mean']:.3f})",
-                 f"var {fmt(fit['log_abs_YL']['var'], 3)} (exact {fit['exact_var']:.3f})", _window_note(y, lo, hi)]
+                 f"var {fmt(fit['log_abs_YL']['var'], 3)} (exact {fit['exact_var']:.3f})",
+                 _window_note(window["mass_outside"], lo, hi)]
         _panel(axes[0, i], y, "network", [limit, exact], lo, hi, f"({LETTERS[i]}) identity, $Y_0=1$, L = {depth}",
                r"$\log|Y_L|$", notes)
 
@@ -244,11 +239,12 @@ def plot_fig02(data: Data, params: Params) -> Figure:
 
 
 # ------------------------------------------------------------------------------------- fig03, fig11, fig12
-def _ou_z_panel(ax: Axes, a: dict, p: dict[str, Any], depth: int, t: float, title: str,
+def _ou_z_panel(ax: Axes, a: dict, p: dict[str, Any], depth: int, t: float, fit: dict[str, Any], title: str,
                 notes: Sequence[str] = ()) -> None:
-    """Z = g(Y_tL) of the OU-activation network against the OU law N(Z_0 e^-t, (1 - e^-2t)/2) (red)."""
+    """Z = g(Y_tL) of the OU-activation network against the OU law N(Z_0 e^-t, (1 - e^-2t)/2) (red), whose mean and
+    variance are the fit's ``theory_mean`` and ``theory_var`` of ``fit``."""
     z = a[keys.at_depth(depth, "Z_at")][:, _column(p, t)]
-    mean, var = ou_reference(p, t)
+    mean, var = fit["theory_mean"], fit["theory_var"]
     sd = math.sqrt(var)
     label = rf"OU law $\mathcal{{N}}(m_t,v_t)$ = $\mathcal{{N}}$({mean:.3f}, {var:.3f})"
     _panel(ax, z, "network", [(label, gaussian(mean, var), LIMIT)], mean - 5.5 * sd, mean + 5.5 * sd, title,
@@ -281,10 +277,9 @@ def plot_fig03(data: Data, params: Params) -> Figure:
     a, s, p = unpack(data, params, "ou")
     depth = max(p["depths"])
     fit = s[f"L{depth}"]
-    mean, var = ou_reference(p, 1.0)
     fig, axes = style.figure(2, 1, width=4.8, height=3.9)
-    _ou_z_panel(axes[0, 0], a, p, depth, 1.0, f"(a) $Z=g(Y_L)$, L = {depth}",
-                [*_moment_notes(fit["Z"], mean, var), _ks_note(fit)])
+    _ou_z_panel(axes[0, 0], a, p, depth, 1.0, fit, f"(a) $Z=g(Y_L)$, L = {depth}",
+                [*_moment_notes(fit["Z"], fit["theory_mean"], fit["theory_var"]), _ks_note(fit)])
     _ou_raw_panel(axes[0, 1], a, s, p, depth, f"(b) $Y_L$ on the raw scale (log density), L = {depth}")
     _suptitle(fig, "fig03", _ou_setup(p, a, depth) + f"; L = {depth} [choice]")
     return fig
@@ -304,7 +299,7 @@ def plot_fig11(data: Data, params: Params) -> Figure:
     fig, axes = style.figure(len(p["times"]), 1, width=4.1, height=3.5)
     for i, t in enumerate(p["times"]):
         fit = s["intermediate"][f"t{t:g}"]
-        _ou_z_panel(axes[0, i], a, p, depth, t, f"({LETTERS[i]}) t = {t:g}: layer {fit['layer']} of L = {depth}",
+        _ou_z_panel(axes[0, i], a, p, depth, t, fit, f"({LETTERS[i]}) t = {t:g}: layer {fit['layer']} of L = {depth}",
                     _moment_notes(fit, fit["theory_mean"], fit["theory_var"]))
     _suptitle(fig, "fig11", _ou_setup(p, a, depth) + f"; L = {depth}, times t [choice]")
     return fig
@@ -315,12 +310,11 @@ def plot_fig12(data: Data, params: Params) -> Figure:
     distance, which decreases in L) and Y_L on the raw-scale window against p_X1 (bottom)."""
     a, s, p = unpack(data, params, "ou")
     depths = sorted(p["depths"])
-    mean, var = ou_reference(p, 1.0)
     fig, axes = style.figure(len(depths), 2, width=4.1, height=3.5)
     for i, depth in enumerate(depths):
         fit = s[f"L{depth}"]
-        _ou_z_panel(axes[0, i], a, p, depth, 1.0, f"({LETTERS[i]}) $Z=g(Y_L)$, L = {depth}",
-                    [*_moment_notes(fit["Z"], mean, var), _ks_note(fit)])
+        _ou_z_panel(axes[0, i], a, p, depth, 1.0, fit, f"({LETTERS[i]}) $Z=g(Y_L)$, L = {depth}",
+                    [*_moment_notes(fit["Z"], fit["theory_mean"], fit["theory_var"]), _ks_note(fit)])
         _ou_raw_panel(axes[1, i], a, s, p, depth, f"({LETTERS[i + len(depths)]}) $Y_L$, L = {depth}")
     _suptitle(fig, "fig12", _ou_setup(p, a, depths[0]) + f"; depths L = {', '.join(map(str, depths))} [choice]")
     return fig
@@ -331,7 +325,7 @@ def plot_fig04(data: Data, params: Params) -> Figure:
     """hayou/fig04: conditional collapse probability P(phi(Y_L) = 0 | phi(Y_0) != 0) against L for each width (log
     scale, Clopper-Pearson 95% intervals from the stats, zero counts drawn at 3/M as open markers) with the exact
     n = 1 curve 1 - Phi(sqrt L)^L."""
-    a, s, p = unpack(data, params, "collapse")
+    _, s, p = unpack(data, params, "collapse")
     widths, depths = sorted(p["widths"]), np.asarray(sorted(p["depths"]), dtype=float)
     colour = _colours(widths)
     fig, axes = style.figure(1, 1, width=9.5, height=5.0)
@@ -341,7 +335,7 @@ def plot_fig04(data: Data, params: Params) -> Figure:
         fits = [s[f"n{n}/L{d:g}"] for d in depths]
         xs = _dodge(depths, i, len(widths), step=0.012, log=True)
         alive = np.array([f["alive0"] for f in fits], dtype=float)
-        prob = np.array([collapse_estimate(a[keys.width_depth(n, int(d), "counts")]).value for d in depths])
+        prob = np.array([f["p"]["value"] for f in fits], dtype=float)
         lo, hi = (np.array([f["ci95"][k] for f in fits], dtype=float) for k in (0, 1))
         zero = prob == 0
         ax.errorbar(xs[~zero], prob[~zero], yerr=[prob[~zero] - lo[~zero], hi[~zero] - prob[~zero]], fmt="o-",
@@ -369,10 +363,12 @@ def plot_fig04(data: Data, params: Params) -> Figure:
 # ---------------------------------------------------------------------------------------- fig05, fig13
 def _growth_panel(ax: Axes, a: dict, s: dict[str, Any], n: int, depth: int, title: str, lo: float, hi: float,
                   limit_line: bool = False) -> None:
-    """G_1 on non-collapsed samples of width n against N(m_n, 1/n) (red), with mean, n Var and KS in the legend."""
-    g, collapsed, _ = conditional_growth(a, n, depth)
+    """G_1 on non-collapsed samples of width n against N(m_n, 1/n) (red), with mean, n Var, KS and the collapsed
+    fraction of the stats in the legend."""
+    g = a[keys.width_depth(n, depth, "G")]
+    g = g[np.isfinite(g)]
     fit = s[f"n{n}"]
-    m_n = float(th.quasi_gbm_rate(n))
+    m_n, collapsed = fit["m_n"], fit["collapsed_fraction"]
     if limit_line:
         ax.axvline(0.25, ymax=0.55, **WIDE, label=r"$n\to\infty$ limit 1/4 (Thm 2)")
     notes = [f"mean {fmt(fit['G'], 3)}", f"n·var {fmt(fit['n_var'], 3)}",
@@ -448,7 +444,7 @@ def plot_fig06(data: Data, params: Params) -> Figure:
     S = ||Y_L||^2 / (n q0) against n and L with e^(1/2) and the NNGP variance."""
     a, s, p = unpack(data, params, "limits")
     deep, wide = p["depth_first"], p["width_first"]
-    limit = float(th.mckean_vlasov_variance(1.0))
+    limit = s["limit_S"]
     fig, axes = style.figure(3, 1, width=4.6, height=4.2)
     ax_a, ax_b, ax_c = axes[0]
     lo, hi, bins = -6.0, 6.0, 60
@@ -462,8 +458,8 @@ def plot_fig06(data: Data, params: Params) -> Figure:
     colour_l = _colours(wide["depths"])
     for depth in wide["depths"]:
         _log_density(ax_b, a[keys.width_first(depth, "pooled")], lo, hi, bins, colour_l[depth], f"L = {depth}")
-        ax_b.plot(grid, sps.norm.pdf(grid, 0, math.sqrt(th.nngp_variance(depth))), color=colour_l[depth], lw=1.0,
-                  ls="--")
+        ax_b.plot(grid, sps.norm.pdf(grid, 0, math.sqrt(s["width_first"][f"L{depth}"]["theory_S"])),
+                  color=colour_l[depth], lw=1.0, ls="--")
     ax_b.plot(grid, sps.norm.pdf(grid, 0, math.sqrt(limit)), **LIMIT, label=r"$\mathcal{N}(0,e^{1/2})$ (Thm 3)")
     ax_b.plot([], [], color="0.3", lw=1.0, ls="--",
               label=r"NNGP $\mathcal{N}(0,(1+\frac{1}{2L})^L)$, colour of L")
@@ -532,9 +528,9 @@ def plot_fig07(data: Data, params: Params) -> Figure:
     ax_c.axvline(reference, ymax=0.45, **WIDE, label=f"infinite-width $c_1$ = {reference:.4f}")
     ax_c.axvline(0.99, ymax=0.45, **LEVEL, label="c = 0.99")
     fit = s[f"n{n}/L{depth}"]
-    sd = math.sqrt(max(float(fit["c1"]["var"]["value"]), 0.0))
     handles, _ = ax_c.get_legend_handles_labels()
-    notes = [rf"n = {n}: $\hat P(c_1>0.99)$ = {fmt(fit['P_above_0.99'], 2)}, SD($c_1$) = {sd:.3f}",
+    notes = [rf"n = {n}: $\hat P(c_1>0.99)$ = {fmt(fit['P_above_0.99'], 2)}, "
+             rf"SD($c_1$) = {_num(fit['sd']['value'], '.3f')}",
              f"KS L = {short} vs {depth} (n = {n}): p = {_num(s['ks_depths']['p_value'], '.2g')}"]
     ax_c.legend(handles=handles + [key(t) for t in notes], fontsize=SMALL, loc="upper left")
     ax_c.set_ylim(0, ax_c.get_ylim()[1] * 2.3)
@@ -550,8 +546,8 @@ def plot_fig07(data: Data, params: Params) -> Figure:
 
 # ---------------------------------------------------------------------------------------------- fig08
 def plot_fig08(data: Data, params: Params) -> Figure:
-    """hayou/fig08: ||h_l|| / ||h_L|| against t = l/L per width (runs in E_0): median, 10-90% band and 5 runs, with
-    the infinite-width reference e^((1-t)/4)."""
+    """hayou/fig08: ||h_l|| / ||h_L|| against t = l/L per width (runs in E_0): median and 10-90% band (the fit's
+    ``ratio_band``) and 5 runs, with the infinite-width reference e^((1-t)/4)."""
     a, s, p = unpack(data, params, "gradients")
     depth = p["depth"]
     widths = [run["width"] for run in p["runs"]]
@@ -560,7 +556,7 @@ def plot_fig08(data: Data, params: Params) -> Figure:
     for i, (ax, n) in enumerate(zip(axes[0], widths, strict=True)):
         ratio = a[keys.at_width(n, "ratio")][a[keys.at_width(n, "alive0")].astype(bool)]
         fit = s[f"n{n}"]
-        lo, med, hi = np.quantile(ratio, [0.1, 0.5, 0.9], axis=0)
+        lo, med, hi = (np.asarray(fit["ratio_band"][q], dtype=float) for q in ("q10", "median", "q90"))
         ax.fill_between(t, lo, hi, color=style.SIMULATION, alpha=0.25, lw=0, label="10–90% of runs")
         ax.plot(t, med, color=style.SIMULATION, lw=1.8, label="median")
         for j, run in enumerate(ratio[:5]):
@@ -596,10 +592,10 @@ def plot_fig09(data: Data, params: Params) -> Figure:
         fit = s[f"L{depth}"]["intermediate"][f"t{t:g}"]
         y = np.log(np.abs(y_at[:, i]))
         lo, hi = -0.5 * t - 5 * math.sqrt(t), -0.5 * t + 4 * math.sqrt(t)
-        curves = [(GBM, gaussian(-t / 2, t), LIMIT),
+        curves = [(GBM, gaussian(fit["theory_mean"], fit["theory_var"]), LIMIT),
                   (f"exact law of {fit['layer']} factors (T4)", _log_product_pdf(fit["layer"], depth), EXACT)]
         _panel(axes[0, i], y, "network", curves, lo, hi, f"({LETTERS[i]}) t = {t:g}: layer {fit['layer']} of {depth}",
-               r"$\log|Y_{tL}|$", _moment_notes(fit, -t / 2, t))
+               r"$\log|Y_{tL}|$", _moment_notes(fit, fit["theory_mean"], fit["theory_var"]))
     _suptitle(fig, "fig09", f"identity activation, n = 1, Y_0 = 1, L = {depth}, S1, {_m(y_at.shape[0])} "
               "(the fig01 run) [content: choice]")
     return fig
@@ -611,14 +607,15 @@ def plot_fig10(data: Data, params: Params) -> Figure:
     a, s, p = unpack(data, params, "gbm")
     depths = p["depths"]
     j1 = _column(p, 1.0)
-    lo, hi = -1.0, 5.0
+    lo, hi = s[f"L{depths[0]}"]["window_YL"]["window"]
     fig, axes = style.figure(len(depths), 1, width=4.1, height=3.5)
     for i, depth in enumerate(depths):
         y = a[keys.activation_depth("identity", depth, "Y_at")][:, j1]
         fit = s[f"L{depth}"]
         notes = [rf"$\hat P(Y_L<0)$ = {fmt(fit['P_negative'], 2)} (exact {fit['flip_probability']:.2g})",
                  f"mean {fmt(fit['YL']['mean'], 3)} (martingale: 1)",
-                 f"median {fmt(fit['median_YL'], 3)} (limit $e^{{-1/2}}$ = 0.607)", _window_note(y, lo, hi)]
+                 f"median {fmt(fit['median_YL'], 3)} (limit $e^{{-1/2}}$ = 0.607)",
+                 _window_note(fit["window_YL"]["mass_outside"], lo, hi)]
         _panel(axes[0, i], y, "network", [(r"log-normal: $\log Y_1\sim\mathcal{N}(-\frac{1}{2},1)$", _log_normal,
                                            LIMIT)], lo, hi, f"({LETTERS[i]}) L = {depth}", "$Y_L$", notes,
                width=0.05)
@@ -642,29 +639,17 @@ def _layers_setup(p: dict[str, Any], a: dict, n: int, kept: int) -> str:
             f"collapsed and {alive0.size - alive:,} outside $E_0$ excluded); {U_LABEL}")
 
 
-def _raw_window(a: dict, p: dict[str, Any]) -> tuple[float, float]:
-    """One x window for the raw U_l of every width (fig18-fig21): the 0.2% and 99.9% quantiles over all widths
-    and layers, padded by 10%, with u_inf(1) inside."""
-    lo, hi = np.inf, -np.inf
-    for n in p["widths"]:
-        u = layer_values(a, n)
-        lo, hi = min(lo, float(np.quantile(u, 0.002))), max(hi, float(np.quantile(u, 0.999)))
-    pad = 0.1 * (hi - lo)
-    return round(lo - pad, 1), round(max(hi, limit_log_norm(1.0)) + pad, 1)
-
-
-
 def _layer_figure(fid: str, doc: str, draw_panels: Callable[..., str]) -> Callable[[Data, Params], Figure]:
     """plot function of one of fig14-fig21 (named plot_<fid>, documented by ``doc``): one panel per recorded layer
-    of the U_l samples at the figure's width n, drawn by ``draw_panels(axes, a, u, fit, p)``, which returns what
-    the suptitle adds to the set-up line."""
+    of the U_l samples at the figure's width n, drawn by ``draw_panels(axes, s, u, fit, p)`` (``s`` the stats of
+    the experiment, ``fit`` those of width n), which returns what the suptitle adds to the set-up line."""
     n = LAYER_FIGURE_WIDTHS[fid]
 
     def plot(data: Data, params: Params) -> Figure:
         a, s, p = unpack(data, params, "layers")
         u = layer_values(a, n)
         fig, axes = _layer_grid(p["record"])
-        extra = draw_panels(axes, a, u, s[f"n{n}"], p)
+        extra = draw_panels(axes, s, u, s[f"n{n}"], p)
         _suptitle(fig, fid, _layers_setup(p, a, n, u.shape[0]) + extra)
         return fig
 
@@ -673,9 +658,9 @@ def _layer_figure(fid: str, doc: str, draw_panels: Callable[..., str]) -> Callab
     return plot
 
 
-def _scaled_layer_panels(axes, a: dict, u: np.ndarray, fit: dict, p: dict[str, Any]) -> str:
-    """fig14-fig17: standardised U_l histograms per recorded layer against N(0, 1)."""
-    z = (u - u.mean(axis=0)) / u.std(axis=0, ddof=1)
+def _scaled_layer_panels(axes, s: dict, u: np.ndarray, fit: dict, p: dict[str, Any]) -> str:
+    """fig14-fig17: U_l histograms per recorded layer, standardised by the fit's mean and SD, against N(0, 1)."""
+    z = (u - np.asarray(fit["mean"], dtype=float)) / np.asarray(fit["sd"], dtype=float)
     for j, (ax, layer) in enumerate(zip(axes, p["record"], strict=True)):
         notes = [f"skewness {_num(fit['skew'][j], '.3f')}", f"KS distance {_num(fit['ks_normal'][j], '.3f')}"]
         _panel(ax, z[:, j], "network, standardised", [(r"$\mathcal{N}(0,1)$", gaussian(0.0, 1.0), LIMIT)],
@@ -684,18 +669,18 @@ def _scaled_layer_panels(axes, a: dict, u: np.ndarray, fit: dict, p: dict[str, A
     return ""
 
 
-def _raw_layer_panels(axes, a: dict, u: np.ndarray, fit: dict, p: dict[str, Any]) -> str:
-    """fig18-fig21: raw U_l histograms per recorded layer with the line at u_inf(t), one x window for every
-    width."""
-    lo, hi = _raw_window(a, p)
+def _raw_layer_panels(axes, s: dict, u: np.ndarray, fit: dict, p: dict[str, Any]) -> str:
+    """fig18-fig21: raw U_l histograms per recorded layer with the line at u_inf(t), on the fit's one x window for
+    every width (``raw_window``) with the fit's mass outside it; bin width min(window / 80, SD (ddof 0) / 6)."""
+    lo, hi = s["raw_window"]
     for j, (ax, layer) in enumerate(zip(axes, p["record"], strict=True)):
         t = layer / p["depth"]
-        ax.axvline(limit_log_norm(t), ymax=0.6, **LIMIT, label=r"$u_\infty(t)=\frac{1}{2}\log\frac{q_0}{2}+"
-                   rf"\frac{{t}}{{4}}$ = {limit_log_norm(t):.3f}")
+        ax.axvline(fit["u_inf"][j], ymax=0.6, **LIMIT, label=r"$u_\infty(t)=\frac{1}{2}\log\frac{q_0}{2}+"
+                   rf"\frac{{t}}{{4}}$ = {fit['u_inf'][j]:.3f}")
         notes = [f"mean {_num(fit['mean'][j], '.3f')}, SD {_num(fit['sd'][j], '.3f')}",
-                 _window_note(u[:, j], lo, hi)]
+                 _window_note(fit["mass_outside_window"][j], lo, hi)]
         _panel(ax, u[:, j], "network", [], lo, hi, f"({LETTERS[j]}) layer l = {layer} (t = {t:.3g})", U_LABEL,
-               notes, width=min((hi - lo) / 80, float(u[:, j].std()) / 6))
+               notes, width=min((hi - lo) / 80, fit["sd_ddof0"][j] / 6))
     return ("; red: the depth-then-width limit (Thm 2); one x window for every width "
             f"({', '.join(map(str, p['widths']))}) to show the concentration")
 
@@ -739,7 +724,7 @@ def plot_aux01(data: Data, params: Params) -> Figure:
         values = a[keys.at_width(n, "log_ratio")]
         ax_c.hist(values, bins=np.linspace(-3.5, 2.0, 111), density=True, histtype="step", color=colour[n], lw=1.2,
                   label=f"n = {n} ({_m(values.size)})")
-        mean, var = th.identity_log_norm_law(n)
+        mean, var = s[f"n{n}"]["theory_mean"], s[f"n{n}"]["theory_var"]
         ax_c.plot(lgrid, sps.norm.pdf(lgrid, mean, math.sqrt(var)), color=colour[n], lw=1.0, ls="--")
     handles, _ = ax_c.get_legend_handles_labels()
     ax_c.legend(handles=handles + [key(r"dashed: $\mathcal{N}(\frac{n-2}{2n},\frac{1}{n})$", ls="--")],
@@ -806,8 +791,7 @@ def plot_aux03(data: Data, params: Params) -> Figure:
        r"$\log\|\phi(Y_L)\|$, exact Euler identity (S1)",
        f"(a) S1 vs S4: n = {e['width']}, L = {e['depth']}", legend=False)
     notes = [f"KS p = {_num(s['ks_phi_norm']['p_value'], '.2g')} (non-collapsed)",
-             f"collapsed: S1 {np.mean(a[keys.sampler('S1', 'collapsed')]):.2%}, "
-             f"S4 {np.mean(a[keys.sampler('S4', 'collapsed')]):.2%}",
+             f"collapsed: S1 {s['collapsed_S1']['value']:.2%}, S4 {s['collapsed_S4']['value']:.2%}",
              f"difference {fmt(s['collapse_difference'], 2)}"]
     ax_a.legend(handles=ax_a.get_legend_handles_labels()[0] + [key(t) for t in notes], fontsize=SMALL,
                 loc="upper left")

@@ -26,6 +26,10 @@ Arrays = dict[str, np.ndarray]
 Result = tuple[dict[str, Any], list[dict[str, Any]]]
 #: spec §5 fig03: the finite-L KS distance bound, decided only when the null distance 1.36/sqrt(N) is below it
 OU_KS_BOUND = 0.01
+#: fig01: the plotted window of log|Y_L| (identity, n = 1) [choice]
+GBM_LOG_WINDOW = (-6.0, 3.5)
+#: fig10: the plotted raw-scale window of Y_L (identity, n = 1) [choice]
+GBM_RAW_WINDOW = (-1.0, 5.0)
 
 
 def _est(x: np.ndarray) -> dict[str, Any]:
@@ -58,9 +62,30 @@ def _skewness(x: np.ndarray) -> float:
     return float(sps.skew(x))
 
 
+def _outside(x: np.ndarray, lo: float, hi: float) -> float:
+    """The fraction of the samples x outside the window [lo, hi]."""
+    return float(np.mean((x < lo) | (x > hi)))
+
+
+def _window(x: np.ndarray, window: tuple[float, float]) -> dict[str, Any]:
+    """{"window": [lo, hi], "mass_outside": fraction of x outside [lo, hi]}: a plotted window and the mass it
+    leaves out."""
+    lo, hi = window
+    return {"window": [lo, hi], "mass_outside": _outside(x, lo, hi)}
+
+
 # ------------------------------------------------------------------------------------- fig01, fig09, fig10
 def fit_gbm(a: Arrays, p: dict[str, Any]) -> Result:
-    """Width 1 (T4, T5): identity log|Y_L| vs the GBM and the exact finite-L law; ReLU sign and log-ratio."""
+    """Width 1 (T4, T5): identity log|Y_L| vs the GBM and the exact finite-L law; ReLU sign and log-ratio.
+
+    Stats per depth ``L{depth}``: ``exact_mean``, ``exact_var`` (exact finite-L law of log|Y_L|),
+    ``flip_probability``; with t = 1 recorded: ``log_abs_YL``, ``YL`` ({mean, var} estimates), ``median_YL``,
+    ``P_negative``, ``window_log_abs_YL`` (fig01: :data:`GBM_LOG_WINDOW` and the fraction of log|Y_L| outside it)
+    and ``window_YL`` (fig10: :data:`GBM_RAW_WINDOW` and the fraction of Y_L outside it); ``relu``
+    (``P_nonpositive``, ``P_nonpositive_theory``, ``log_ratio``, ``kept_fraction``); at the deepest depth
+    ``intermediate/t{t}``: ``layer``, the estimates ``mean``, ``var`` of log|Y_tL| and the GBM marginal
+    ``theory_mean`` = -t/2, ``theory_var`` = t.
+    """
     out: dict[str, Any] = {}
     claims = []
     deepest = max(p["depths"])
@@ -76,7 +101,8 @@ def fit_gbm(a: Arrays, p: dict[str, Any]) -> Result:
             median = stats.quantile(last, 0.5)
             neg = _proportion(last < 0, flip)
             res |= {"log_abs_YL": _est(logs), "YL": _est(last), "median_YL": median.to_dict(),
-                    "P_negative": neg.to_dict()}
+                    "P_negative": neg.to_dict(), "window_log_abs_YL": _window(logs, GBM_LOG_WINDOW),
+                    "window_YL": _window(last, GBM_RAW_WINDOW)}
             tag = f"identity, n = 1, Y_0 = 1, L = {depth}"
             claims += [
                 audit.equality(f"hayou/fig01/b_mean_L{depth}", f"E log|Y_L| equals the exact finite-L value "
@@ -114,7 +140,8 @@ def fit_gbm(a: Arrays, p: dict[str, Any]) -> Result:
             for j, t in enumerate(p["times"]):
                 logs = np.log(np.abs(y[:, j]))
                 mean, var = stats.mean(logs), stats.variance(logs)
-                res["intermediate"][f"t{t:g}"] = {"layer": layer_at(t, depth), **_est(logs)}
+                res["intermediate"][f"t{t:g}"] = {"layer": layer_at(t, depth), **_est(logs), "theory_mean": -t / 2,
+                                                  "theory_var": t}
                 tag = f"identity, n = 1, L = {depth}, t = {t:g}"
                 claims += [
                     audit.equality(f"hayou/fig09/mean_t{t:g}", f"E log|Y_tL| = -t/2 ({tag})", "seed",
@@ -206,7 +233,13 @@ def _ks_distance_se(z: np.ndarray, cdf) -> tuple[stats.KSResult, float]:
 
 
 def fit_ou(a: Arrays, p: dict[str, Any]) -> Result:
-    """OU activation, n = 1 (T6): Z = g(Y) against N(m_t, v_t) by depth and by layer."""
+    """OU activation, n = 1 (T6): Z = g(Y) against N(m_t, v_t) by depth and by layer.
+
+    Stats per depth ``L{depth}``: ``Z`` ({mean, var} of Z = g(Y_L)), ``theory_mean`` = m_1, ``theory_var`` = v_1
+    (the OU law at t = 1), ``ks`` and ``ks_se`` (KS distance to N(m_1, v_1)), ``mass_outside_window`` (fraction of
+    |Y_L| > window); ``intermediate/t{t}`` (deepest depth): ``layer``, ``theory_mean``, ``theory_var``, ``mean``,
+    ``var``.
+    """
     out: dict[str, Any] = {}
     claims = []
     deepest = max(p["depths"])
@@ -220,7 +253,7 @@ def fit_ou(a: Arrays, p: dict[str, Any]) -> Result:
         mean, var = stats.mean(z), stats.variance(z)
         outside = float(np.mean(np.abs(y) > p["window"]))
         out[f"L{depth}"] = {"Z": {"mean": mean.to_dict(), "var": var.to_dict()}, "ks": ks.to_dict(),
-                            "ks_se": ks_se, "mass_outside_window": outside}
+                            "ks_se": ks_se, "mass_outside_window": outside, "theory_mean": m1, "theory_var": v1}
         tag = f"OU activation, n = 1, Y_0 = {p['y0']:g}, L = {depth}"
         if depth == deepest:
             null = 1.36 / math.sqrt(ks.n_eff)
@@ -414,11 +447,15 @@ def _kurtosis(a: Arrays, key: Callable[[str], str]) -> stats.Estimate:
 
 
 def fit_limits(a: Arrays, p: dict[str, Any]) -> Result:
-    """Both sequential limits (T11, T12): S = ||Y_L||^2 / n, pooled kurtosis, mean G_1."""
-    out: dict[str, Any] = {"depth_first": {}, "width_first": {}}
-    claims = []
+    """Both sequential limits (T11, T12): S = ||Y_L||^2 / n, pooled kurtosis, mean G_1.
+
+    Stats: ``depth_first/n{n}`` and ``width_first/L{depth}`` (``S``, ``G``, ``excess_kurtosis``, ``theory_S``, and
+    ``m_n`` or ``theory_G``); ``limit_S`` = e^(1/2), the variance of both sequential limits (McKean-Vlasov).
+    """
     deep, wide = p["depth_first"], p["width_first"]
     limit = float(th.mckean_vlasov_variance(1.0))
+    out: dict[str, Any] = {"depth_first": {}, "width_first": {}, "limit_S": limit}
+    claims = []
     kurt = {}
     for n in deep["widths"]:
         key = functools.partial(keys.depth_first, n)
@@ -466,7 +503,11 @@ def fit_limits(a: Arrays, p: dict[str, Any]) -> Result:
 
 # ------------------------------------------------------------------------------------------------ fig07
 def fit_correlation(a: Arrays, p: dict[str, Any]) -> Result:
-    """Correlation of two inputs (T2): non-degenerate, random at n = 10, near the infinite-width path at n = 100."""
+    """Correlation of two inputs (T2): non-degenerate, random at n = 10, near the infinite-width path at n = 100.
+
+    Stats: ``reference_c1``; ``n{n}/L{depth}`` (``c1`` {mean, var}, ``P_above_0.99``, ``sd`` = SD(c_1) with the
+    delta-method SE); ``n{n}/L{short}``, ``n{wide}/L{depth}`` (``c1``); ``ks_depths``.
+    """
     n, wide, depth, short = p["width"], p["wide_width"], p["depth"], p["short_depth"]
     c1, c_short, c_wide = (a[keys.width_depth(m, d, "cL")] for m, d in ((n, depth), (n, short), (wide, depth)))
     reference = float(th.relu_correlation_path(p["c0"], 1.0))
@@ -474,7 +515,8 @@ def fit_correlation(a: Arrays, p: dict[str, Any]) -> Result:
     sd = _sd(c1)
     ks = stats.ks_two_sample(c1, c_short)
     mean_wide = stats.mean(c_wide)
-    out = {"reference_c1": reference, f"n{n}/L{depth}": {"c1": _est(c1), "P_above_0.99": near_one.to_dict()},
+    out = {"reference_c1": reference,
+           f"n{n}/L{depth}": {"c1": _est(c1), "P_above_0.99": near_one.to_dict(), "sd": sd.to_dict()},
            f"n{n}/L{short}": {"c1": _est(c_short)}, f"n{wide}/L{depth}": {"c1": _est(c_wide)},
            "ks_depths": ks.to_dict()}
     tag = f"ReLU, c0 = {p['c0']:g}"
@@ -495,13 +537,20 @@ def fit_correlation(a: Arrays, p: dict[str, Any]) -> Result:
 
 # ------------------------------------------------------------------------------------------------ fig08
 def fit_gradients(a: Arrays, p: dict[str, Any]) -> Result:
-    """Back-propagated gradient norms (T13) on E_0: mean log ||h_0||, their range, and the homogeneity identity."""
+    """Back-propagated gradient norms (T13) on E_0: mean log ||h_0||, their range, and the homogeneity identity.
+
+    Stats per width ``n{n}``: ``log_h0``, ``q99_max_abs_log``, ``runs``, ``runs_in_E0``, ``identity_max_rel_err``,
+    ``reference_log_h0``, and ``ratio_band`` = {``q10``, ``median``, ``q90``}: the 10%, 50% and 90% quantiles of
+    ||h_l|| / ||h_L|| over the runs in E_0, one list entry per layer l = 0..L.
+    """
     out: dict[str, Any] = {}
     claims = []
     for run in p["runs"]:
         n = run["width"]
         alive = a[keys.at_width(n, "alive0")].astype(bool)
-        log_ratio = np.log(a[keys.at_width(n, "ratio")][alive])
+        ratio = a[keys.at_width(n, "ratio")][alive]
+        log_ratio = np.log(ratio)
+        q10, median, q90 = np.quantile(ratio, [0.1, 0.5, 0.9], axis=0)
         inner0, inner_l = a[keys.at_width(n, "inner0")], a[keys.at_width(n, "innerL")]
         identity_err = float(np.max(np.abs(inner0 - inner_l) / (1 + np.abs(inner_l))))
         worst = np.max(np.abs(log_ratio), axis=1)
@@ -509,7 +558,8 @@ def fit_gradients(a: Arrays, p: dict[str, Any]) -> Result:
         mean0 = stats.mean(log_ratio[:, 0])
         out[f"n{n}"] = {"log_h0": mean0.to_dict(), "q99_max_abs_log": q99.to_dict(), "runs": int(alive.size),
                         "runs_in_E0": int(alive.sum()), "identity_max_rel_err": identity_err,
-                        "reference_log_h0": 0.25}
+                        "reference_log_h0": 0.25,
+                        "ratio_band": {"q10": q10.tolist(), "median": median.tolist(), "q90": q90.tolist()}}
         tag = f"ReLU, n = {n}, L = {p['depth']}, h_L = 1/sqrt(n)"
         claims.append(audit.composite(f"hayou/fig08/c_n{n}", f"<h_0, Y_0> = <h_L, Y_L> in every run (positive "
                                       f"homogeneity; forward and backward share the weights; {tag})", "derived",
@@ -539,18 +589,39 @@ def limit_log_norm(t: float, q0: float = 1.0) -> float:
     return 0.5 * math.log(q0 / 2) + t / 4
 
 
+def _raw_window(values: list[np.ndarray]) -> list[float]:
+    """One window [lo, hi] for the raw U_l of every width (fig18-fig21): the lowest 0.2% and highest 99.9% quantile
+    of the ``values`` of each width (all layers pooled), padded by 10% of the range, with u_inf(1) inside, rounded
+    to 0.1."""
+    lo, hi = np.inf, -np.inf
+    for u in values:
+        lo, hi = min(lo, float(np.quantile(u, 0.002))), max(hi, float(np.quantile(u, 0.999)))
+    pad = 0.1 * (hi - lo)
+    return [round(lo - pad, 1), round(max(hi, limit_log_norm(1.0)) + pad, 1)]
+
+
 def fit_layers(a: Arrays, p: dict[str, Any]) -> Result:
-    """Scaled (fig14-17) and raw (fig18-21) log-norms U_l of the post-activations across layers."""
+    """Scaled (fig14-17) and raw (fig18-21) log-norms U_l of the post-activations across layers.
+
+    Stats: ``raw_window`` = [lo, hi], the one window of the raw U_l of every width (:func:`_raw_window`); per width
+    ``n{n}``, lists with one entry per recorded layer: ``mean``, ``sd`` (ddof 1), ``sd_ddof0`` (divisor N; it sets
+    the histogram bin width of fig18-21), ``skew``, ``ks_normal`` (KS distance of the standardised U_l to
+    N(0, 1)), ``mass_outside_window`` (fraction of U_l outside ``raw_window``), ``u_inf``; and ``layers``, ``kept``,
+    ``alive0``.
+    """
     from deeplimits.documents.hayou.declaration import LAYER_FIGURE_WIDTHS
 
-    out: dict[str, Any] = {}
     claims = []
     record = p["record"]
     last, first = record.index(max(record)), record.index(min(record))
     figures = {n: [f for f, w in LAYER_FIGURE_WIDTHS.items() if w == n] for n in p["widths"]}
+    values = {n: layer_values(a, n) for n in p["widths"]}
+    window = _raw_window(list(values.values()))
+    lo, hi = window
+    out: dict[str, Any] = {"raw_window": window}
     sd_last = {}
     for n in p["widths"]:
-        u = layer_values(a, n)
+        u = values[n]
         z = (u - u.mean(axis=0)) / u.std(axis=0, ddof=1)
         skew_gap = stats.batch_estimate(u, lambda b: abs(_skewness(b[:, first])) - abs(_skewness(b[:, last])))
         ks = [stats.ks_one_sample(z[:, j], sps.norm.cdf).distance for j in range(len(record))]
@@ -558,7 +629,9 @@ def fit_layers(a: Arrays, p: dict[str, Any]) -> Result:
         mean_last = stats.mean(u[:, last])
         target = limit_log_norm(1.0)
         out[f"n{n}"] = {"layers": record, "mean": u.mean(axis=0).tolist(), "sd": u.std(axis=0, ddof=1).tolist(),
+                        "sd_ddof0": [float(u[:, j].std()) for j in range(len(record))],
                         "skew": [_skewness(u[:, j]) for j in range(len(record))], "ks_normal": ks,
+                        "mass_outside_window": [_outside(u[:, j], lo, hi) for j in range(len(record))],
                         "kept": int(u.shape[0]), "alive0": int(a[keys.at_width(n, "alive0")].sum()),
                         "u_inf": [limit_log_norm(layer / p["depth"]) for layer in record]}
         scaled = [f for f in figures[n] if int(f[3:]) <= 17]
@@ -642,13 +715,19 @@ def fit_piecewise(a: Arrays, p: dict[str, Any]) -> Result:
 
 # ------------------------------------------------------------------------------------------------ aux03
 def fit_validation(a: Arrays, p: dict[str, Any]) -> Result:
-    """Samplers against the brute-force network: S1 vs S4 (||phi(Y_L)|| and collapse), S3 vs S4 (c_1)."""
+    """Samplers against the brute-force network: S1 vs S4 (||phi(Y_L)|| and collapse), S3 vs S4 (c_1).
+
+    Stats: ``ks_phi_norm``, ``collapse_difference``, ``ks_correlation``, and ``collapsed_S1``, ``collapsed_S4``:
+    the collapsed fractions of S1 and S4 (binomial SE).
+    """
     s1, s4 = a[keys.sampler("S1", "phi_norm")], a[keys.sampler("S4", "phi_norm")]
     ks_norm = stats.ks_two_sample(s1[s1 > 0], s4[s4 > 0])
-    dead = _proportion(a[keys.sampler("S1", "collapsed")]) - _proportion(a[keys.sampler("S4", "collapsed")])
+    dead_s1, dead_s4 = (_proportion(a[keys.sampler(s, "collapsed")]) for s in ("S1", "S4"))
+    dead = dead_s1 - dead_s4
     ks_corr = stats.ks_two_sample(a[keys.sampler("S3", "cL")], a[keys.sampler("S4_pair", "cL")])
     e, g = p["euler_vs_explicit"], p["gram_vs_explicit"]
-    out = {"ks_phi_norm": ks_norm.to_dict(), "collapse_difference": dead.to_dict(), "ks_correlation": ks_corr.to_dict()}
+    out = {"ks_phi_norm": ks_norm.to_dict(), "collapse_difference": dead.to_dict(), "ks_correlation": ks_corr.to_dict(),
+           "collapsed_S1": dead_s1.to_dict(), "collapsed_S4": dead_s4.to_dict()}
     claims = [
         audit.same_law("hayou/aux03/s1_norm", f"S1 (exact Euler identity) and S4 (explicit weights) give one law of "
                        f"||phi(Y_L)|| (n = {e['width']}, L = {e['depth']})", "derived", "two-sample KS distance",
