@@ -209,7 +209,8 @@ def _edit_config_and_plan(workdir: Path, paper: str, experiment: str, key: str, 
 @pytest.mark.parametrize("target, message", [
     ("results/figures/nica/fig99.png", "unknown figure id 'fig99' of document nica; known: fig1, moments,"),
     ("results/samples/hayou/fig1.npz", "unknown experiment id 'fig1' of document hayou; known: gbm, ou_activation,"),
-    ("results/stats/nowhere/x.json", "unknown document 'nowhere' in results/stats/; known: bassetti, bordelon, hayou, nica"),
+    ("results/stats/nowhere/x.json",
+     "unknown document 'nowhere' in results/stats/; known: bassetti, bordelon, hayou, nica"),
     ("results/figures/bassetti/fig1.svg", "unknown file type .svg of bassetti/fig1; results/figures/ holds .png"),
 ])
 def test_unknown_id_stops_before_any_job(workdir, target, message):
