@@ -97,7 +97,7 @@ def cap_by_role(value: Any, node: dict[str, Any] | None, schema: dict[str, Any],
     """Copy of ``value`` (described by the schema ``node``) with every integer, or list of integers, whose schema
     carries ``x-role: R`` capped at ``caps[R]``, recursively through objects and arrays."""
     parts = _resolve(schema, node) if node else []
-    limit = caps.get(next((part[ROLE] for part in parts if ROLE in part), None))
+    limit = caps.get(_role(schema, node)) if node else None
     if limit is not None and _is_int(value):
         return min(value, limit)
     if limit is not None and isinstance(value, list) and value and all(_is_int(x) for x in value):
@@ -116,9 +116,7 @@ def cap_by_role(value: Any, node: dict[str, Any] | None, schema: dict[str, Any],
 def fit_only_keys(schema: dict[str, Any], paper: str, experiment: str) -> frozenset[str]:
     """The keys of an experiment's parameters (its own block and its document's ``common`` block) that the schema
     marks ``x-stage: fit``: read by the fit (and figures), never by the sampler."""
-    section = schema["properties"][paper]["properties"]
-    nodes = [section["experiments"]["properties"][experiment], section.get("common", {})]
-    return frozenset(key for node in nodes for key in _fit_only(schema, node))
+    return frozenset(_fit_only(schema, experiment_schema(schema, paper, experiment)))
 
 
 def _property_roles(schema: dict[str, Any], node: dict[str, Any], found: dict[str, set[str | None]]) -> None:
