@@ -65,6 +65,7 @@ def direct_imports(src: Path, module: str) -> frozenset[str]:
     return frozenset(m for name in ours for m in [*_parents(name), name] if module_file(src, m) is not None)
 
 
+@functools.cache
 def string_constant(src: Path, module: str, name: str) -> str | None:
     """The value of a module-level ``name = "..."`` in ``module``'s source (read, not imported), or None."""
     path = module_file(src, module)
