@@ -1,138 +1,389 @@
-"""Claim records, verdicts and audit tables (DESIGN.md "Audit").
+"""Claims as data: claim rows, one rule per kind, verdicts and audit tables (DESIGN.md "Audit").
 
-One convention for every document:
+A fit writes named *quantities* into its stats JSON (``deeplimits.jobs.fit``):
 
-- equality: holds when |estimate - theory| <= 5 SE + delta (delta: the spec's allowance for a known bias);
-- ordering / sign: holds when the gap is at least 3 SE in the claimed direction, fails when it is at
-  least 3 SE the other way;
-- distributional: a KS test holds at p >= 5.7e-7 (5 sigma).
+- an estimate ``{"value", "stderr", "n"}`` (:meth:`deeplimits.stats.Estimate.to_dict`);
+- a theory value or any exactly computed number ``{"value", "formula"}`` (:func:`theory`);
+- a KS test ``{"distance", "p_value", "n_eff", "critical"}`` (:meth:`deeplimits.stats.KSResult.to_dict`);
+- a condition on the data ``{"holds": bool, "reason"}`` (:func:`condition`), e.g. "enough prior draws";
+- a quantity the run did not compute at these parameters ``{"missing": reason}`` (:func:`missing`).
 
-A claim is ``inconclusive`` when its tolerance is at least the *effect* the claim is about (e.g. the
-gap between the notes' formula and the corrected one, or the KS distance between the two candidate
-laws): with too few samples it can neither hold nor fail. Verdicts count at the default preset.
+Each document's ``claims.py`` states its claims as a table of :class:`Claim` rows per experiment: id, text,
+tag, the statistic in words, a rule (the kind, which quantities are the estimate and the theory, the allowance and
+its spec reason, the effect) and the expected verdict. A row with ``each`` is expanded over the instances the fit
+lists under that name (``Quantities.each``); ``{placeholders}`` in its id, text and quantity names take the
+instance's values. :func:`evaluate` decides every row from the stats alone, so verdicts can be recomputed without
+refitting: ``python -m deeplimits.audit results/stats/nica/*.json``.
+
+The rules, one per kind:
+
+- equality: holds when |estimate - theory| <= k SE + delta (k = 5; delta: the spec's allowance for a known bias);
+- ordering: the claimed gap holds when it is at least k SE in the claimed direction, fails when at least k SE
+  the other way;
+- at most: holds unless the estimate exceeds the bound by more than k SE;
+- same law / rejects law: a KS test at p >= 5.7e-7 (5 sigma);
+- prefers law: one law fits better than another, and the other is rejected;
+- bound / member: a deterministic statement (exact numbers, a spec interval, an argmax in a set), decided when
+  the fit's condition on the data holds.
+
+A claim is ``inconclusive`` when its tolerance is at least the *effect* the claim is about (e.g. the gap between
+the notes' formula and the corrected one, or the KS distance between the two candidate laws): with too few
+samples it can neither hold nor fail. Verdicts count at the default preset.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import importlib
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from deeplimits.stats import P_FIVE_SIGMA, Estimate, KSResult
+from deeplimits.stats import P_FIVE_SIGMA
 
 K_EQUALITY = 5.0
 K_ORDERING = 3.0
 TAGS = ("seed", "derived", "choice")
 VERDICTS = ("holds", "fails", "inconclusive")
-KEYS = ("paper", "figure", "claim", "text", "tag", "statistic", "estimate", "stderr", "theory",
+KEYS = ("paper", "figure", "claim", "kind", "text", "tag", "statistic", "estimate", "stderr", "theory",
         "tolerance", "tolerance_reason", "expected", "observed")
 
+#: a quantity: its name in the stats (a template with ``{placeholders}``) or, for a constant, the number
+Ref = str | float
 
-def _record(claim: str, text: str, tag: str, statistic: str, estimate: float, stderr: float | None,
-            theory: float | None, tolerance: float, tolerance_reason: str, expected: str, observed: str,
-            **extra: Any) -> dict[str, Any]:
-    """A claim record with the keys DESIGN.md fixes; ``claim`` is ``paper/figure/id``."""
-    if tag not in TAGS:
-        raise ValueError(f"claim {claim}: tag must be one of {TAGS}, got {tag!r}")
-    if expected not in ("holds", "fails"):
-        raise ValueError(f"claim {claim}: expected must be 'holds' or 'fails', got {expected!r}")
-    paper, figure, _ = claim.split("/")
-    rec = {"paper": paper, "figure": f"{paper}/{figure}", "claim": claim, "text": text, "tag": tag,
-           "statistic": statistic, "estimate": _num(estimate), "stderr": _num(stderr), "theory": _num(theory),
-           "tolerance": _num(tolerance), "tolerance_reason": tolerance_reason, "expected": expected,
-           "observed": observed}
-    rec.update(extra)
-    return rec
+
+# --------------------------------------------------------------------------------------- quantities
+def theory(value: float, formula: str) -> dict[str, Any]:
+    """An exactly computed number (a theory value, a deterministic error) with the formula it comes from."""
+    return {"value": float(value), "formula": formula}
+
+
+def condition(holds: bool, reason: str) -> dict[str, Any]:
+    """A condition on the data that decides whether a deterministic claim is decidable."""
+    return {"holds": bool(holds), "reason": reason}
+
+
+def missing(reason: str) -> dict[str, Any]:
+    """A quantity the run does not compute at these parameters (its claims are inconclusive)."""
+    return {"missing": reason}
+
+
+class Quantities(dict):
+    """The named quantities of one fit, and the instances (placeholder values) each row expands over. Estimates and
+    KS results may be stored as they are (``q["mean_G"] = stats.mean(g)``): they are kept as their ``to_dict()``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.index: dict[str, list[dict[str, Any]]] = {}
+
+    def __setitem__(self, name: str, quantity: Any) -> None:
+        super().__setitem__(name, quantity.to_dict() if hasattr(quantity, "to_dict") else quantity)
+
+    def each(self, name: str, **placeholders: Any) -> None:
+        """Add one instance of the rows with ``each=name``."""
+        self.index.setdefault(name, []).append(placeholders)
+
+
+class Missing(Exception):
+    """A quantity the fit declared missing; the row is inconclusive with the fit's reason."""
+
+
+class Lookup:
+    """Read access to the quantities of one stats file, by name or as a constant."""
+
+    def __init__(self, quantities: Mapping[str, Any], where: str):
+        self.quantities, self.where = quantities, where
+
+    def get(self, ref: Ref) -> dict[str, Any]:
+        if not isinstance(ref, str):
+            return {"value": float(ref), "formula": "constant"}
+        if ref not in self.quantities:
+            raise KeyError(f"{self.where}: no quantity {ref!r} in the stats")
+        q = self.quantities[ref]
+        if "missing" in q:
+            raise Missing(q["missing"])
+        return q
+
+    def value(self, ref: Ref) -> float:
+        return _float(self.get(ref)["value"])
+
+    def stderr(self, ref: Ref) -> float:
+        return _float(self.get(ref).get("stderr", 0.0))
+
+
+def _float(x: Any) -> float:
+    return math.nan if x is None else float(x)
+
+
+# -------------------------------------------------------------------------------------------- rules
+@dataclass(frozen=True)
+class Equality:
+    """|estimate - theory| <= k SE + allowance. ``effect``: the size of the deviation the claim must resolve
+    (None: any); inconclusive when the tolerance is at least the effect."""
+
+    estimate: Ref
+    theory: Ref
+    allowance: Ref = 0.0
+    allowance_reason: str = ""
+    effect: Ref | None = None
+    k: float = K_EQUALITY
+    kind = "equality"
+
+    def decide(self, q: Lookup) -> dict[str, Any]:
+        est, se, target = q.value(self.estimate), q.stderr(self.estimate), q.value(self.theory)
+        allowance = abs(q.value(self.allowance))
+        tolerance = self.k * se + allowance
+        reason = f"{self.k:g} SE" + (f" + {allowance:.3g} ({self.allowance_reason})" if allowance else "")
+        if not math.isfinite(tolerance):
+            return _row(est, se, target, tolerance, reason + "; no reliable SE (too few samples)", "inconclusive")
+        if self.effect is not None and tolerance >= abs(q.value(self.effect)):
+            effect = abs(q.value(self.effect))
+            return _row(est, se, target, tolerance, reason + f"; tolerance >= effect {effect:.3g}", "inconclusive")
+        return _row(est, se, target, tolerance, reason, _verdict(abs(est - target) <= tolerance))
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """The claim 'gap > 0': holds when gap >= k SE, fails when gap <= -k SE, else inconclusive."""
+
+    gap: Ref
+    theory: Ref | None = None
+    k: float = K_ORDERING
+    kind = "ordering"
+
+    def decide(self, q: Lookup) -> dict[str, Any]:
+        gap, se = q.value(self.gap), q.stderr(self.gap)
+        tolerance = self.k * se
+        target = None if self.theory is None else q.value(self.theory)
+        observed = ("inconclusive" if not math.isfinite(tolerance) else "holds" if gap >= tolerance
+                    else "fails" if gap <= -tolerance else "inconclusive")
+        return _row(gap, se, target, tolerance, f"gap >= {self.k:g} SE in the claimed direction", observed)
+
+
+@dataclass(frozen=True)
+class AtMost:
+    """The claim 'estimate <= bound' up to noise: holds unless the estimate exceeds the bound by more than k SE;
+    inconclusive without a finite SE."""
+
+    estimate: Ref
+    bound: Ref = 0.0
+    k: float = K_ORDERING
+    kind = "at most"
+
+    def decide(self, q: Lookup) -> dict[str, Any]:
+        est, se, bound = q.value(self.estimate), q.stderr(self.estimate), q.value(self.bound)
+        tolerance = self.k * se
+        observed = "inconclusive" if not math.isfinite(tolerance) else _verdict(est <= bound + tolerance)
+        return _row(est, se, bound, tolerance, f"at most the bound + {self.k:g} SE", observed)
+
+
+@dataclass(frozen=True)
+class SameLaw:
+    """The claim 'the samples follow the law': holds at p >= 5.7e-7. ``effect``: the KS distance of the
+    alternative the claim must detect; inconclusive when it is below the 5-sigma critical distance."""
+
+    ks: str
+    effect: Ref | None = None
+    kind = "same law"
+
+    def decide(self, q: Lookup) -> dict[str, Any]:
+        ks = q.get(self.ks)
+        reason = (f"KS p >= {P_FIVE_SIGMA:g} (5 sigma), critical distance {ks['critical']:.3g} at "
+                  f"N_eff={ks['n_eff']:.0f}")
+        if self.effect is not None and abs(q.value(self.effect)) <= ks["critical"]:
+            observed = "inconclusive"
+            reason += f"; effect {abs(q.value(self.effect)):.3g} below it"
+        else:
+            observed = _verdict(ks["p_value"] >= P_FIVE_SIGMA)
+        return _row(ks["distance"], None, 0.0, ks["critical"], reason, observed, p_value=ks["p_value"],
+                    n=ks["n_eff"])
+
+
+@dataclass(frozen=True)
+class RejectsLaw:
+    """The claim 'the samples do NOT follow the law': holds at p < 5.7e-7, fails at p >= 5.7e-7 when the test has
+    the power to see ``effect`` (the KS distance between the true and the rejected law), else inconclusive."""
+
+    ks: str
+    effect: Ref
+    kind = "rejects law"
+
+    def decide(self, q: Lookup) -> dict[str, Any]:
+        ks, effect = q.get(self.ks), abs(q.value(self.effect))
+        reason = (f"KS p < {P_FIVE_SIGMA:g} (5 sigma) to reject; critical distance {ks['critical']:.3g} at "
+                  f"N_eff={ks['n_eff']:.0f}, effect {effect:.3g}")
+        if ks["p_value"] < P_FIVE_SIGMA:
+            observed = "holds"
+        else:
+            observed = "fails" if effect > 2 * ks["critical"] else "inconclusive"
+        return _row(ks["distance"], None, effect, ks["critical"], reason, observed, p_value=ks["p_value"],
+                    n=ks["n_eff"])
+
+
+@dataclass(frozen=True)
+class PrefersLaw:
+    """Law A fits better than law B, and B is rejected: KS(A) < KS(B) and KS(B) p < 5.7e-7. ``separation``: the
+    exact sup distance between the true law and B; decidable when it exceeds the 5-sigma critical distance."""
+
+    better: str
+    worse: str
+    separation: Ref
+    theory: Ref | None = None
+    kind = "prefers law"
+
+    def decide(self, q: Lookup) -> dict[str, Any]:
+        better, worse = q.get(self.better), q.get(self.worse)
+        decidable = q.value(self.separation) > worse["critical"]
+        holds = better["distance"] < worse["distance"] and worse["p_value"] < P_FIVE_SIGMA
+        target = None if self.theory is None else q.value(self.theory)
+        return _row(worse["distance"] - better["distance"], None, target, worse["critical"],
+                    "KS(better) < KS(worse) and the worse law's KS p < 5.7e-7; decidable when the exact "
+                    "separation of the worse law exceeds the 5-sigma KS critical distance",
+                    _verdict(holds) if decidable else "inconclusive",
+                    p_value_worse=worse["p_value"], p_value_better=better["p_value"])
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A deterministic statement lower <= estimate <= upper (``strict``: <) about exactly computed numbers or a
+    spec's interval; decided when the fit's condition ``decided`` holds (always, without one)."""
+
+    estimate: Ref
+    lower: Ref | None = None
+    upper: Ref | None = None
+    reason: str = ""
+    strict: bool = False
+    decided: str | None = None
+    theory: Ref | None = None
+    kind = "bound"
+
+    def decide(self, q: Lookup) -> dict[str, Any]:
+        est = q.value(self.estimate)
+        lower = -math.inf if self.lower is None else q.value(self.lower)
+        upper = math.inf if self.upper is None else q.value(self.upper)
+        inside = lower < est < upper if self.strict else lower <= est <= upper
+        reason, observed = self.reason, _verdict(inside)
+        if self.decided is not None:
+            gate = q.get(self.decided)
+            reason += f"; decided when {gate['reason']}"
+            observed = observed if gate["holds"] else "inconclusive"
+        target = None if self.theory is None else q.value(self.theory)
+        finite = [abs(b) for b in (lower, upper) if math.isfinite(b)]
+        tolerance = (upper - lower) / 2 if len(finite) == 2 else (finite[0] if finite else None)
+        return _row(est, q.stderr(self.estimate) or None, target, tolerance, reason, observed)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A deterministic statement 'estimate is one of ``allowed``' (e.g. an argmax on a grid); decided when the
+    fit's condition ``decided`` holds."""
+
+    estimate: Ref
+    allowed: tuple[float, ...]
+    reason: str = ""
+    decided: str | None = None
+    tolerance: float | None = None
+    kind = "member"
+
+    def decide(self, q: Lookup) -> dict[str, Any]:
+        est = q.value(self.estimate)
+        reason, observed = self.reason, _verdict(est in self.allowed)
+        if self.decided is not None:
+            gate = q.get(self.decided)
+            reason += f"; decided when {gate['reason']}"
+            observed = observed if gate["holds"] else "inconclusive"
+        return _row(est, None, None, self.tolerance, reason, observed)
+
+
+Rule = Equality | Ordering | AtMost | SameLaw | RejectsLaw | PrefersLaw | Bound | Member
+
+
+def _verdict(holds: bool) -> str:
+    return "holds" if holds else "fails"
+
+
+def _row(estimate: float, stderr: float | None, theory: float | None, tolerance: float | None, reason: str,
+         observed: str, **extra: Any) -> dict[str, Any]:
+    return {"estimate": _num(estimate), "stderr": _num(stderr), "theory": _num(theory), "tolerance": _num(tolerance),
+            "tolerance_reason": reason, "observed": observed, **extra}
 
 
 def _num(x: float | None) -> float | None:
-    return None if x is None or not np.isfinite(x) else float(x)
+    return None if x is None or not math.isfinite(x) else float(x)
 
 
-def equality(claim: str, text: str, tag: str, statistic: str, estimate: Estimate, theory: float, *,
-             allowance: float = 0.0, allowance_reason: str = "", effect: float | None = None,
-             expected: str = "holds", k: float = K_EQUALITY) -> dict[str, Any]:
-    """|estimate - theory| <= k SE + allowance. ``effect``: the size of the deviation the claim must
-    resolve (None: any); inconclusive when the tolerance is at least the effect."""
-    tolerance = k * estimate.stderr + abs(allowance)
-    reason = f"{k:g} SE" + (f" + {abs(allowance):.3g} ({allowance_reason})" if allowance else "")
-    if not np.isfinite(tolerance):
-        observed = "inconclusive"
-        reason += "; no reliable SE (too few samples)"
-    elif effect is not None and tolerance >= abs(effect):
-        observed = "inconclusive"
-        reason += f"; tolerance >= effect {abs(effect):.3g}"
-    else:
-        observed = "holds" if abs(estimate.value - theory) <= tolerance else "fails"
-    return _record(claim, text, tag, statistic, estimate.value, estimate.stderr, theory, tolerance, reason,
-                   expected, observed, n=estimate.n)
+# --------------------------------------------------------------------------------------------- rows
+@dataclass(frozen=True)
+class Claim:
+    """One row of a document's claim table. ``id`` is ``<figure>/<name>`` under the document; ``each`` names the
+    instances (``Quantities.each``) the row is expanded over; ``{placeholders}`` in ``id``, ``text``,
+    ``statistic`` and the rule's quantity names take each instance's values (and the experiment's parameters)."""
+
+    id: str
+    text: str
+    tag: str
+    statistic: str
+    rule: Rule
+    expected: str = "holds"
+    each: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.tag not in TAGS:
+            raise ValueError(f"claim {self.id}: tag must be one of {TAGS}, got {self.tag!r}")
+        if self.expected not in ("holds", "fails"):
+            raise ValueError(f"claim {self.id}: expected must be 'holds' or 'fails', got {self.expected!r}")
+
+    def instances(self, index: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        if self.each is None:
+            return [{}]
+        if self.each not in index:
+            raise KeyError(f"claim {self.id}: the fit lists no instances {self.each!r}")
+        return index[self.each]
 
 
-def ordering(claim: str, text: str, tag: str, statistic: str, gap: Estimate, *, k: float = K_ORDERING,
-             expected: str = "holds", theory: float | None = None) -> dict[str, Any]:
-    """The claim 'gap > 0': holds when gap >= k SE, fails when gap <= -k SE, else inconclusive."""
-    tolerance = k * gap.stderr
-    if not np.isfinite(tolerance):
-        observed = "inconclusive"
-    elif gap.value >= tolerance:
-        observed = "holds"
-    elif gap.value <= -tolerance:
-        observed = "fails"
-    else:
-        observed = "inconclusive"
-    return _record(claim, text, tag, statistic, gap.value, gap.stderr, theory, tolerance,
-                   f"gap >= {k:g} SE in the claimed direction", expected, observed, n=gap.n)
+def _format(rule: Rule, values: Mapping[str, Any]) -> Rule:
+    names = {f.name: getattr(rule, f.name).format_map(values) for f in dataclasses.fields(rule)
+             if isinstance(getattr(rule, f.name), str) and f.name not in ("reason", "allowance_reason")}
+    return dataclasses.replace(rule, **names)
 
 
-def at_most(claim: str, text: str, tag: str, statistic: str, estimate: Estimate, bound: float, *,
-            k: float = K_ORDERING, expected: str = "holds") -> dict[str, Any]:
-    """The claim 'estimate <= bound' up to noise: holds unless the estimate exceeds the bound by more than k SE
-    (e.g. "does not increase": a difference at most 0); inconclusive without a finite SE."""
-    tolerance = k * estimate.stderr
-    observed = ("inconclusive" if not np.isfinite(tolerance)
-                else "holds" if estimate.value <= bound + tolerance else "fails")
-    return _record(claim, text, tag, statistic, estimate.value, estimate.stderr, bound, tolerance,
-                   f"at most the bound + {k:g} SE", expected, observed, n=estimate.n)
+def evaluate(paper: str, experiment: str, rows: Sequence[Claim], stats: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The audit records of one experiment: each row of its claim table decided on its stats file's quantities."""
+    quantities, index = stats["quantities"], stats.get("index", {})
+    records = []
+    for row in rows:
+        for instance in row.instances(index):
+            values = {**stats.get("parameters", {}), **instance}
+            claim = f"{paper}/{row.id.format_map(values)}"
+            rule = _format(row.rule, values)
+            try:
+                decided = rule.decide(Lookup(quantities, claim))
+            except Missing as why:
+                decided = _row(math.nan, None, None, None, str(why), "inconclusive")
+            records.append({"paper": paper, "figure": claim.rsplit("/", 1)[0], "claim": claim, "kind": rule.kind,
+                            "text": row.text.format_map(values), "tag": row.tag,
+                            "statistic": row.statistic.format_map(values), **decided, "expected": row.expected,
+                            **{k: v.format_map(values) for k, v in row.extra.items()}})
+    return records
 
 
-def same_law(claim: str, text: str, tag: str, statistic: str, ks: KSResult, *, effect: float | None = None,
-             expected: str = "holds") -> dict[str, Any]:
-    """The claim 'the samples follow the law': holds at p >= 5.7e-7. ``effect``: the KS distance of the
-    alternative the claim must detect; inconclusive when it is below the 5-sigma critical distance."""
-    reason = f"KS p >= {P_FIVE_SIGMA:g} (5 sigma), critical distance {ks.critical:.3g} at N_eff={ks.n_eff:.0f}"
-    if effect is not None and abs(effect) <= ks.critical:
-        observed = "inconclusive"
-        reason += f"; effect {abs(effect):.3g} below it"
-    else:
-        observed = "holds" if ks.p_value >= P_FIVE_SIGMA else "fails"
-    return _record(claim, text, tag, statistic, ks.distance, None, 0.0, ks.critical, reason, expected,
-                   observed, p_value=ks.p_value, n=ks.n_eff)
+def claim_table(paper: str) -> Mapping[str, Sequence[Claim]]:
+    """The claim table of a document: ``documents/<paper>/claims.py`` ``CLAIMS`` (experiment -> rows)."""
+    return importlib.import_module(f"deeplimits.documents.{paper}.claims").CLAIMS
 
 
-def rejects_law(claim: str, text: str, tag: str, statistic: str, ks: KSResult, *, effect: float,
-                expected: str = "holds") -> dict[str, Any]:
-    """The claim 'the samples do NOT follow the law': holds at p < 5.7e-7, fails at p >= 5.7e-7 when the test has
-    the power to see ``effect`` (the KS distance between the true and the rejected law), else inconclusive."""
-    reason = (f"KS p < {P_FIVE_SIGMA:g} (5 sigma) to reject; critical distance {ks.critical:.3g} at "
-              f"N_eff={ks.n_eff:.0f}, effect {abs(effect):.3g}")
-    if ks.p_value < P_FIVE_SIGMA:
-        observed = "holds"
-    else:
-        observed = "fails" if abs(effect) > 2 * ks.critical else "inconclusive"
-    return _record(claim, text, tag, statistic, ks.distance, None, abs(effect), ks.critical, reason, expected,
-                   observed, p_value=ks.p_value, n=ks.n_eff)
+def records_from_stats(contents: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The audit records of several stats files (in the given order), each decided by its document's table."""
+    records = []
+    for content in contents:
+        rows = claim_table(content["paper"]).get(content["experiment"], ())
+        records += evaluate(content["paper"], content["experiment"], rows, content)
+    return records
 
 
-def composite(claim: str, text: str, tag: str, statistic: str, estimate: float, *, holds: bool,
-              decidable: bool, tolerance: float, tolerance_reason: str, theory: float | None = None,
-              stderr: float | None = None, expected: str = "holds", **extra: Any) -> dict[str, Any]:
-    """A claim whose verdict combines several tests (the caller states the rule in ``tolerance_reason``)."""
-    observed = "inconclusive" if not decidable else ("holds" if holds else "fails")
-    return _record(claim, text, tag, statistic, estimate, stderr, theory, tolerance, tolerance_reason,
-                   expected, observed, **extra)
-
-
+# ---------------------------------------------------------------------------------------- reporting
 def unexpected(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Records whose decided verdict differs from the expected one (findings to investigate)."""
     return [r for r in records if r["observed"] != "inconclusive" and r["observed"] != r["expected"]]
@@ -158,7 +409,7 @@ def markdown(records: list[dict[str, Any]], title: str) -> str:
     if surprises:
         lines += ["**Unexpected verdicts (findings to investigate):** "
                   + ", ".join(r["claim"] for r in surprises), ""]
-    cols = ("claim", "tag", "text", "statistic", "estimate", "stderr", "theory", "tolerance",
+    cols = ("claim", "kind", "tag", "text", "statistic", "estimate", "stderr", "theory", "tolerance",
             "tolerance_reason", "expected", "observed")
     lines.append("| " + " | ".join(cols) + " |")
     lines.append("|" + "---|" * len(cols))
@@ -168,3 +419,28 @@ def markdown(records: list[dict[str, Any]], title: str) -> str:
             cells[-1] = f"**{cells[-1]}**"
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m deeplimits.audit STATS.json ...``: recompute the verdicts from stats files alone (no refit)."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m deeplimits.audit", description=main.__doc__)
+    parser.add_argument("stats", nargs="+", type=Path, help="stats files, e.g. results/stats/nica/*.json")
+    parser.add_argument("--markdown", action="store_true", help="print the audit table instead of the summary")
+    args = parser.parse_args(argv)
+    records = records_from_stats(json.loads(path.read_text()) for path in args.stats)
+    if args.markdown:
+        print(markdown(records, "Audit"), end="")
+        return 0
+    counts = ", ".join(f"{sum(r['observed'] == v for r in records)} {v}" for v in VERDICTS)
+    print(f"{len(records)} claims: {counts}")
+    for r in unexpected(records):
+        print(f"unexpected: {r['claim']} {r['observed']} (expected {r['expected']})")
+    return 1 if unexpected(records) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -87,7 +87,7 @@ def figure_code(wildcards):
 
 
 def audit_code(wildcards):
-    return pipeline.code_inputs(SRC, "audit")
+    return pipeline.code_inputs(SRC, "audit", getattr(wildcards, "paper", None))
 
 
 def figure_experiments(wildcards):

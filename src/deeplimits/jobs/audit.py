@@ -9,6 +9,9 @@ from typing import Any
 from deeplimits import audit as audit_table
 from deeplimits import io
 
+#: the module this job loads at run time for a document: its claim table ``CLAIMS``
+DISPATCH = "deeplimits.documents.{paper}.claims"
+
 
 def write_audit(records: list[dict[str, Any]], title: str, json_out: str | Path, md_out: str | Path,
                 appendix: str = "") -> None:
@@ -27,9 +30,10 @@ def _tables(fits: Sequence[dict[str, Any]]) -> str:
 
 
 def audit(paper: str, stats: Sequence[str | Path], json_out: str | Path, md_out: str | Path) -> None:
-    """Audit of one document from its stats files (the claims, in order); Markdown tables of the fits follow."""
+    """Audit of one document: its claim table decided on its stats files (in order); Markdown tables of the fits
+    follow."""
     fits = [io.read_json(path) for path in stats]
-    records = [rec for content in fits for rec in content["claims"]]
+    records = audit_table.records_from_stats(fits)
     write_audit(records, f"Audit: {paper}", json_out, md_out, _tables(fits))
 
 

@@ -10,16 +10,18 @@ from deeplimits import io
 from deeplimits.jobs import dispatched
 
 #: the module this job loads at run time for a document:
-#: ``fit_<experiment>(arrays, params) -> (stats, claims)``
+#: ``fit_<experiment>(arrays, params) -> (stats, quantities)`` (``deeplimits.audit.Quantities``)
 DISPATCH = "deeplimits.documents.{paper}.fit"
 
 log = logging.getLogger("deeplimits")
 
 
 def fit(paper: str, experiment: str, params: dict[str, Any], samples: str | Path, output: str | Path) -> None:
-    """Estimates with standard errors, theory values with formula names, and the experiment's claims."""
+    """The statistics the figures draw, and the named quantities (estimates with standard errors, theory values with
+    formula names) and instances the claim table is decided on (``deeplimits.audit``)."""
     arrays, meta = io.read_npz(samples)
-    stats, claims = dispatched(DISPATCH, paper, f"fit_{experiment}")(arrays, params)
+    stats, quantities = dispatched(DISPATCH, paper, f"fit_{experiment}")(arrays, params)
     io.write_json(output, {"paper": paper, "experiment": experiment, "parameters": params,
-                           "sample_provenance": meta, "stats": stats, "claims": claims})
-    log.info("%s/%s: %d claims", paper, experiment, len(claims))
+                           "sample_provenance": meta, "stats": stats, "quantities": dict(quantities),
+                           "index": quantities.index})
+    log.info("%s/%s: %d quantities", paper, experiment, len(quantities))
