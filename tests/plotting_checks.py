@@ -27,6 +27,7 @@ from matplotlib.mathtext import MathTextParser
 from matplotlib.text import Text
 
 from deeplimits import io, pipeline
+from deeplimits.jobs.fit import fitted
 from deeplimits.plotting import style
 from deeplimits.rng import Chunks, Seeds
 
@@ -51,7 +52,6 @@ class Experiments:
         self.paper, self.samples, self.shrink = paper, samples, shrink
         self.registry = importlib.import_module(f"deeplimits.documents.{paper}.declaration")
         self.sampling = importlib.import_module(f"deeplimits.documents.{paper}.sample")
-        self.claims = importlib.import_module(f"deeplimits.documents.{paper}.fit")
         self.cache: dict[str, tuple[dict, dict, dict]] = {}
 
     def __call__(self, exp: str) -> tuple[dict, dict, dict]:
@@ -59,9 +59,8 @@ class Experiments:
             params = smoke_params(self.paper, exp, self.samples, self.shrink)
             arrays = getattr(self.sampling, f"run_{exp}")(params, Seeds(1, self.paper, exp),
                                                            Chunks(1024, 256))
-            stats, claim_list = getattr(self.claims, f"fit_{exp}")(arrays, params)
-            fitted = json.loads(io.to_json({"parameters": params, "stats": stats, "claims": claim_list}))
-            self.cache[exp] = (arrays, fitted, params)
+            content = json.loads(io.to_json(fitted(self.paper, exp, params, arrays, {})))
+            self.cache[exp] = (arrays, content, params)
         return self.cache[exp]
 
     def figure_inputs(self, fid: str) -> tuple[dict, dict]:

@@ -1,12 +1,12 @@
-"""Seeding, atomic writes with provenance, estimates and audit verdicts."""
+"""Seeding, atomic writes with provenance, estimates and configuration checks."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from deeplimits import audit, io, stats
 from deeplimits import config as dl_config
+from deeplimits import io, stats
 from deeplimits.rng import STREAM_BLOCK, chunked_rngs, setting_seed
 
 
@@ -86,37 +86,6 @@ def test_standard_errors_match_their_formulas():
     assert stats.mean(np.array([1.0, np.nan, 3.0])).n == 2
 
 
-def _est(value, se):
-    return stats.Estimate(value, se, 100)
-
-
-def test_equality_verdicts():
-    kw = {"claim": "nica/fig1/c1", "text": "t", "tag": "seed", "statistic": "s"}
-    assert audit.equality(**kw, estimate=_est(1.04, 0.01), theory=1.0)["observed"] == "holds"
-    assert audit.equality(**kw, estimate=_est(1.06, 0.01), theory=1.0)["observed"] == "fails"
-    rec = audit.equality(**kw, estimate=_est(1.06, 0.01), theory=1.0, allowance=0.02, allowance_reason="bias")
-    assert rec["observed"] == "holds" and rec["tolerance"] == pytest.approx(0.07)
-    assert audit.equality(**kw, estimate=_est(1.0, 0.1), theory=1.0, effect=0.3)["observed"] == "inconclusive"
-    assert set(audit.KEYS) <= set(rec) and rec["figure"] == "nica/fig1"
-
-
-def test_ordering_and_law_verdicts():
-    kw = {"claim": "nica/fig1/c2", "text": "t", "tag": "derived", "statistic": "s"}
-    assert audit.ordering(**kw, gap=_est(0.4, 0.1))["observed"] == "holds"
-    assert audit.ordering(**kw, gap=_est(-0.4, 0.1))["observed"] == "fails"
-    assert audit.ordering(**kw, gap=_est(0.2, 0.1))["observed"] == "inconclusive"
-    ks = stats.KSResult(distance=0.01, p_value=1e-9, n_eff=100.0)
-    assert audit.same_law(**kw, ks=ks)["observed"] == "fails"
-    assert audit.same_law(**kw, ks=ks, effect=0.05, expected="fails")["observed"] == "inconclusive"
-
-
-def test_at_most_verdicts():
-    kw = {"claim": "hayou/fig04/b", "text": "t", "tag": "seed", "statistic": "s"}
-    assert audit.at_most(**kw, estimate=_est(0.25, 0.1), bound=0.0)["observed"] == "holds"  # within 3 SE
-    assert audit.at_most(**kw, estimate=_est(0.35, 0.1), bound=0.0)["observed"] == "fails"
-    assert audit.at_most(**kw, estimate=_est(0.0, float("nan")), bound=0.0)["observed"] == "inconclusive"
-
-
 def test_quantile_and_binomial_interval():
     x = np.random.default_rng(1).standard_normal(40_000)
     med = stats.quantile(x, 0.5)
@@ -129,37 +98,3 @@ def test_quantile_and_binomial_interval():
     assert lo < 0.5 < hi and hi - lo == pytest.approx(2 * 1.96 * 0.05, rel=0.05)
 
 
-def test_unexpected_and_markdown():
-    recs = [audit.equality("nica/fig1/a", "t", "seed", "s", _est(2.0, 0.01), 1.0, expected="fails"),
-            audit.equality("nica/fig1/b", "t", "seed", "s", _est(2.0, 0.01), 1.0)]
-    assert [r["claim"] for r in audit.unexpected(recs)] == ["nica/fig1/b"]
-    text = audit.markdown(recs, "Audit")
-    assert "Unexpected verdicts: 1" in text and "**fails**" in text
-
-
-def test_rejects_law_and_unreliable_errors():
-    kw = {"claim": "bassetti/fig1/A2", "text": "t", "tag": "seed", "statistic": "s"}
-    strong = stats.KSResult(distance=0.05, p_value=1e-12, n_eff=40_000.0)
-    weak = stats.KSResult(distance=0.001, p_value=0.5, n_eff=40_000.0)
-    assert audit.rejects_law(**kw, ks=strong, effect=0.05)["observed"] == "holds"
-    assert audit.rejects_law(**kw, ks=weak, effect=0.05)["observed"] == "fails"  # enough power, not rejected
-    assert audit.rejects_law(**kw, ks=weak, effect=0.01)["observed"] == "inconclusive"  # effect below 2 x critical
-    few = stats.batch_estimate(np.arange(500.0), np.mean)  # fewer than 10 batches of 200: no reliable SE
-    assert np.isnan(few.stderr)
-    assert audit.equality(**kw, estimate=few, theory=0.0)["observed"] == "inconclusive"
-    many = stats.batch_estimate(np.random.default_rng(1).standard_normal(40_000), np.mean)
-    assert many.stderr == pytest.approx(1 / 200, rel=0.3)  # batch-means SE of a mean ~ s/sqrt(N)
-    assert '"stderr": null' in io.to_json({"stderr": few.stderr})
-
-
-def test_audit_appends_the_tables_of_the_fits(tmp_path):
-    from deeplimits.jobs.audit import audit as audit_job
-
-    rec = audit.equality("bordelon/table1/x", "t", "derived", "s", _est(1.0, 0.1), 1.0)
-    io.write_json(tmp_path / "a.json", {"paper": "bordelon", "experiment": "table1", "claims": [rec],
-                                        "stats": {"markdown": "| a |\n|---|\n| 1 |\n"}})
-    io.write_json(tmp_path / "b.json", {"paper": "bordelon", "experiment": "fig1", "claims": [], "stats": {}})
-    audit_job("bordelon", [tmp_path / "a.json", tmp_path / "b.json"], tmp_path / "o.json", tmp_path / "o.md")
-    md = (tmp_path / "o.md").read_text()
-    assert "## Table: bordelon/table1\n\n| a |" in md and md.count("## Table") == 1
-    assert io.read_json(tmp_path / "o.json") == [rec]

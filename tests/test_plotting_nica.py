@@ -20,10 +20,9 @@ from conftest import SCHEMA
 
 from deeplimits import io, pipeline
 from deeplimits.documents.nica import figures as nica
-from deeplimits.documents.nica import fit as claims
 from deeplimits.documents.nica import sample as sampling
 from deeplimits.jobs.figure import figure
-from deeplimits.jobs.fit import fit
+from deeplimits.jobs.fit import fit, fitted
 from deeplimits.jobs.sample import sample
 from deeplimits.rng import Chunks, Seeds
 
@@ -56,9 +55,7 @@ def experiment_params(exp: str, **overrides: Any) -> dict[str, Any]:
 def experiment_data(exp: str, params: dict[str, Any]) -> dict[str, tuple[dict, dict]]:
     """``data`` as the figure job passes it: arrays and the JSON-round-tripped stats file of the fit job."""
     arrays = getattr(sampling, f"run_{exp}")(params, Seeds(1, "nica", exp), Chunks(256, 256))
-    stats, claim_list = getattr(claims, f"fit_{exp}")(arrays, params)
-    fitted = json.loads(io.to_json({"parameters": params, "stats": stats, "claims": claim_list}))
-    return {exp: (arrays, fitted)}
+    return {exp: (arrays, json.loads(io.to_json(fitted("nica", exp, params, arrays, {}))))}
 
 
 @functools.cache

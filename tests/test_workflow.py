@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -131,8 +132,20 @@ def test_code_change_reruns_exactly_the_jobs_that_import_it(workdir):
     assert not any(o.startswith("results/samples/") for o in outs) and "results/audit/bordelon.json" in outs
     outs = _edit_and_plan(workdir, "src/deeplimits/jobs/sample.py")  # every sample job runs it
     assert len([o for o in outs if o.startswith("results/samples/")]) == len(ALL_EXPERIMENTS)
-    outs = _edit_and_plan(workdir, "src/deeplimits/audit.py")  # claim records and tables: refit and re-audit
-    assert not any(o.startswith("results/samples/") for o in outs) and "results/audit/audit.md" in outs
+    outs = _edit_and_plan(workdir, "src/deeplimits/audit.py")  # the rules: re-audit from the stats, never refit
+    assert {o for o in outs if not o.startswith("results/audit/")} == set() and "results/audit/audit.md" in outs
+    outs = _edit_and_plan(workdir, "src/deeplimits/documents/nica/claims.py")  # one claim table: one re-audit
+    assert outs == {f"results/audit/{name}.{ext}" for name in ("nica", "audit") for ext in ("json", "md")}
+
+
+def test_verdicts_are_recomputed_from_the_stats_alone(workdir):
+    """``python -m deeplimits.audit`` decides a document's claim table on its stats files, without refitting, and
+    gives the audit job's verdicts."""
+    stats_files = sorted(str(p.relative_to(workdir)) for p in (workdir / "results/stats/nica").glob("*.json"))
+    proc = subprocess.run([sys.executable, "-m", "deeplimits.audit", "--json", *stats_files], cwd=workdir,
+                          capture_output=True, text=True, check=True)
+    recomputed = {r["claim"]: r["observed"] for r in json.loads(proc.stdout)}
+    assert recomputed == {r["claim"]: r["observed"] for r in io.read_json(workdir / "results/audit/nica.json")}
 
 
 def _planned_jobs(workdir: Path) -> list[dict[str, str]]:

@@ -1,12 +1,7 @@
 """Claims as data: claim rows, one rule per kind, verdicts and audit tables (DESIGN.md "Audit").
 
-A fit writes named *quantities* into its stats JSON (``deeplimits.jobs.fit``):
-
-- an estimate ``{"value", "stderr", "n"}`` (:meth:`deeplimits.stats.Estimate.to_dict`);
-- a theory value or any exactly computed number ``{"value", "formula"}`` (:func:`theory`);
-- a KS test ``{"distance", "p_value", "n_eff", "critical"}`` (:meth:`deeplimits.stats.KSResult.to_dict`);
-- a condition on the data ``{"holds": bool, "reason"}`` (:func:`condition`), e.g. "enough prior draws";
-- a quantity the run did not compute at these parameters ``{"missing": reason}`` (:func:`missing`).
+A fit writes named *quantities* into its stats JSON (``deeplimits.quantities``): estimates, theory values with
+their formula, KS tests, conditions on the data, and quantities not computed at these parameters.
 
 Each document's ``claims.py`` states its claims as a table of :class:`Claim` rows per experiment: id, text,
 tag, the statistic in words, a rule (the kind, which quantities are the estimate and the theory, the allowance and
@@ -53,38 +48,7 @@ KEYS = ("paper", "figure", "claim", "kind", "text", "tag", "statistic", "estimat
 Ref = str | float
 
 
-# --------------------------------------------------------------------------------------- quantities
-def theory(value: float, formula: str) -> dict[str, Any]:
-    """An exactly computed number (a theory value, a deterministic error) with the formula it comes from."""
-    return {"value": float(value), "formula": formula}
-
-
-def condition(holds: bool, reason: str) -> dict[str, Any]:
-    """A condition on the data that decides whether a deterministic claim is decidable."""
-    return {"holds": bool(holds), "reason": reason}
-
-
-def missing(reason: str) -> dict[str, Any]:
-    """A quantity the run does not compute at these parameters (its claims are inconclusive)."""
-    return {"missing": reason}
-
-
-class Quantities(dict):
-    """The named quantities of one fit, and the instances (placeholder values) each row expands over. Estimates and
-    KS results may be stored as they are (``q["mean_G"] = stats.mean(g)``): they are kept as their ``to_dict()``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.index: dict[str, list[dict[str, Any]]] = {}
-
-    def __setitem__(self, name: str, quantity: Any) -> None:
-        super().__setitem__(name, quantity.to_dict() if hasattr(quantity, "to_dict") else quantity)
-
-    def each(self, name: str, **placeholders: Any) -> None:
-        """Add one instance of the rows with ``each=name``."""
-        self.index.setdefault(name, []).append(placeholders)
-
-
+# ----------------------------------------------------------------------------------- reading them
 class Missing(Exception):
     """A quantity the fit declared missing; the row is inconclusive with the fit's reason."""
 
@@ -429,11 +393,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m deeplimits.audit", description=main.__doc__)
     parser.add_argument("stats", nargs="+", type=Path, help="stats files, e.g. results/stats/nica/*.json")
-    parser.add_argument("--markdown", action="store_true", help="print the audit table instead of the summary")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--markdown", action="store_true", help="print the audit table instead of the summary")
+    output.add_argument("--json", action="store_true", help="print the audit records as JSON")
     args = parser.parse_args(argv)
     records = records_from_stats(json.loads(path.read_text()) for path in args.stats)
-    if args.markdown:
-        print(markdown(records, "Audit"), end="")
+    if args.markdown or args.json:
+        print(markdown(records, "Audit") if args.markdown else json.dumps(records, indent=1), end="\n")
         return 0
     counts = ", ".join(f"{sum(r['observed'] == v for r in records)} {v}" for v in VERDICTS)
     print(f"{len(records)} claims: {counts}")

@@ -1,6 +1,6 @@
 """``python -m deeplimits new-document KEY``: a working skeleton of a new document from ``templates/document/``.
 
-It creates ``src/deeplimits/documents/KEY/`` (declaration, sample, fit, figures, schema: one experiment, one
+It creates ``src/deeplimits/documents/KEY/`` (declaration, sample, fit, claims, figures, schema: one experiment, one
 figure, two claims) and appends the document's section to ``config.yaml``; nothing else changes. The registry
 finds the folder by itself, so ``snakemake --cores all --config preset=smoke results/audit/KEY.json
 results/figures/KEY/norms.png`` then runs it end to end.

@@ -13,8 +13,6 @@ from typing import Any
 import numpy as np
 
 from deeplimits import stats
-from deeplimits.audit import Quantities
-from deeplimits.audit import theory as exact
 from deeplimits.documents.nica import keys
 from deeplimits.documents.nica.sample import (
     GRAD_ARCHS,
@@ -27,6 +25,8 @@ from deeplimits.documents.nica.sample import (
     nearest_depth,
 )
 from deeplimits.models import loggaussian as th
+from deeplimits.quantities import Quantities
+from deeplimits.quantities import theory as exact
 
 Arrays = dict[str, np.ndarray]
 Result = tuple[dict[str, Any], Quantities]

@@ -1,0 +1,121 @@
+"""Claims as data: each rule kind's verdicts, row expansion, missing quantities, the audit job and the CLI."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from deeplimits import audit, io, stats
+from deeplimits.audit import AtMost, Bound, Claim, Equality, Member, Ordering, PrefersLaw, RejectsLaw, SameLaw
+from deeplimits.quantities import Quantities, condition, missing, theory
+
+
+def _est(value, se):
+    return stats.Estimate(value, se, 100)
+
+
+def decide(rule, **quantities) -> str:
+    """The verdict of one rule on the given quantities (estimates and KS results stored as a fit stores them)."""
+    q = Quantities()
+    for name, value in quantities.items():
+        q[name] = value
+    return audit.evaluate("nica", "fig1", [Claim("fig1/x", "t", "seed", "s", rule)], {"quantities": q})[0]["observed"]
+
+
+def test_equality_verdicts():
+    assert decide(Equality("e", 1.0), e=_est(1.04, 0.01)) == "holds"
+    assert decide(Equality("e", 1.0), e=_est(1.06, 0.01)) == "fails"
+    assert decide(Equality("e", "t", allowance="a", allowance_reason="bias"), e=_est(1.06, 0.01),
+                  t=theory(1.0, "one"), a=theory(0.02, "bias")) == "holds"
+    assert decide(Equality("e", 1.0, effect=0.3), e=_est(1.0, 0.1)) == "inconclusive"  # 5 SE = 0.5 >= 0.3
+    few = stats.batch_estimate(np.arange(500.0), np.mean)  # fewer than 10 batches of 200: no reliable SE
+    assert np.isnan(few.stderr) and decide(Equality("e", 0.0), e=few) == "inconclusive"
+    many = stats.batch_estimate(np.random.default_rng(1).standard_normal(40_000), np.mean)
+    assert many.stderr == pytest.approx(1 / 200, rel=0.3)  # batch-means SE of a mean ~ s/sqrt(N)
+    assert '"stderr": null' in io.to_json({"stderr": few.stderr})
+
+
+def test_ordering_and_at_most_verdicts():
+    assert decide(Ordering("g"), g=_est(0.4, 0.1)) == "holds"
+    assert decide(Ordering("g"), g=_est(-0.4, 0.1)) == "fails"
+    assert decide(Ordering("g"), g=_est(0.2, 0.1)) == "inconclusive"
+    assert decide(AtMost("e"), e=_est(0.25, 0.1)) == "holds"  # within 3 SE of the bound 0
+    assert decide(AtMost("e"), e=_est(0.35, 0.1)) == "fails"
+    assert decide(AtMost("e"), e=_est(0.0, math.nan)) == "inconclusive"
+
+
+def test_law_verdicts():
+    close = stats.KSResult(distance=0.01, p_value=1e-9, n_eff=100.0)
+    assert decide(SameLaw("ks"), ks=close) == "fails"
+    assert decide(SameLaw("ks", effect=0.05), ks=close) == "inconclusive"  # critical distance 0.53 > 0.05
+    strong = stats.KSResult(distance=0.05, p_value=1e-12, n_eff=40_000.0)
+    weak = stats.KSResult(distance=0.001, p_value=0.5, n_eff=40_000.0)
+    assert decide(RejectsLaw("ks", effect=0.05), ks=strong) == "holds"
+    assert decide(RejectsLaw("ks", effect=0.05), ks=weak) == "fails"  # enough power, not rejected
+    assert decide(RejectsLaw("ks", effect=0.01), ks=weak) == "inconclusive"  # effect below 2 x critical
+    prefers = PrefersLaw("good", "bad", "sep")
+    assert decide(prefers, good=weak, bad=strong, sep=theory(0.05, "sup")) == "holds"
+    assert decide(prefers, good=strong, bad=weak, sep=theory(0.05, "sup")) == "fails"
+    assert decide(prefers, good=weak, bad=strong, sep=theory(0.001, "sup")) == "inconclusive"
+
+
+def test_deterministic_verdicts():
+    assert decide(Bound("e", upper=1e-10), e=theory(1e-12, "error")) == "holds"
+    assert decide(Bound("e", upper=1e-10), e=theory(1e-9, "error")) == "fails"
+    assert decide(Bound("e", lower=-1.1, upper=-0.9), e=theory(-1.0, "slope")) == "holds"
+    assert decide(Bound("e", upper=0.0, strict=True), e=theory(0.0, "max step")) == "fails"
+    assert decide(Bound("e", upper=0.05, decided="gate"), e=theory(0.2, "KS"),
+                  gate=condition(False, "the null distance is below the bound")) == "inconclusive"
+    assert decide(Member("e", (0.75, 1.0, 1.25)), e=theory(1.0, "argmax")) == "holds"
+    assert decide(Member("e", (0.75, 1.0, 1.25)), e=theory(2.0, "argmax")) == "fails"
+
+
+def test_rows_expand_over_instances_and_missing_quantities_are_inconclusive():
+    q = Quantities()
+    for d in (3, 10):
+        q.each("depth", d=d)
+        q[f"m_d{d}"] = _est(1.0 + d / 100, 0.001)
+    q["late"] = missing("the run stops before t = 100 at this preset")
+    rows = [Claim("fig1/c_d{d}", "E = 1 at n={n}, d={d}", "seed", "mean", Equality("m_d{d}", 1.0), each="depth"),
+            Claim("fig1/late", "late", "derived", "s", Equality("late", 0.0))]
+    recs = audit.evaluate("nica", "fig1", rows, {"quantities": q, "index": q.index, "parameters": {"n": 50}})
+    assert [(r["claim"], r["text"], r["observed"]) for r in recs] == [
+        ("nica/fig1/c_d3", "E = 1 at n=50, d=3", "fails"), ("nica/fig1/c_d10", "E = 1 at n=50, d=10", "fails"),
+        ("nica/fig1/late", "late", "inconclusive")]
+    assert "stops before" in recs[2]["tolerance_reason"] and set(audit.KEYS) <= set(recs[0])
+    with pytest.raises(KeyError, match="no quantity 'typo'"):
+        audit.evaluate("nica", "fig1", [Claim("fig1/x", "t", "seed", "s", Equality("typo", 0.0))], {"quantities": q})
+    with pytest.raises(ValueError, match="tag must be one of"):
+        Claim("fig1/x", "t", "guess", "s", Equality("m", 0.0))
+
+
+def test_unexpected_and_markdown():
+    q = Quantities()
+    q["e"] = _est(2.0, 0.01)
+    rows = [Claim("fig1/a", "t", "seed", "s", Equality("e", 1.0), expected="fails"),
+            Claim("fig1/b", "t", "seed", "s", Equality("e", 1.0))]
+    recs = audit.evaluate("nica", "fig1", rows, {"quantities": q})
+    assert [r["claim"] for r in audit.unexpected(recs)] == ["nica/fig1/b"]
+    text = audit.markdown(recs, "Audit")
+    assert "Unexpected verdicts: 1" in text and "**fails**" in text
+
+
+def test_audit_job_decides_the_claim_table_and_appends_the_tables_of_the_fits(tmp_path, monkeypatch):
+    from deeplimits.documents.nica.claims import CLAIMS
+    from deeplimits.jobs.audit import audit as audit_job
+
+    q = Quantities()
+    q["dead_fraction"], q["dead_probability"] = stats.Estimate(0.1, 0.01, 900), theory(0.1, "1-(1-2^-n)^d")
+    q.each("dead", n=10, d=100)
+    moments = {"paper": "nica", "experiment": "moments", "quantities": q, "index": q.index, "parameters": {},
+               "stats": {"markdown": "| a |\n|---|\n| 1 |\n"}}
+    dead_rows = [row for row in CLAIMS["moments"] if row.each == "dead"]
+    monkeypatch.setattr(audit, "claim_table", lambda paper: {"moments": dead_rows})
+    io.write_json(tmp_path / "a.json", moments)
+    audit_job("nica", [tmp_path / "a.json"], tmp_path / "o.json", tmp_path / "o.md")
+    md = (tmp_path / "o.md").read_text()
+    assert "## Table: nica/moments\n\n| a |" in md and md.count("## Table") == 1
+    assert [(r["claim"], r["observed"]) for r in io.read_json(tmp_path / "o.json")] == [
+        ("nica/moments/m4_n10_d100", "holds")]
