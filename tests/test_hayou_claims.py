@@ -9,10 +9,13 @@ effect of each listed claim is several times its tolerance (e.g. the n = 4 sign 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from deeplimits import audit
-from deeplimits.documents.hayou import fit as claims
+from deeplimits import audit, io
+from deeplimits.documents.hayou import claims as table
+from deeplimits.documents.hayou import fit as fitting
 from deeplimits.documents.hayou import sample as sampling
 from deeplimits.rng import Chunks, Seeds
 
@@ -48,7 +51,14 @@ CASES = {
 def test_key_claims_are_decided_and_hold(experiment):
     params, key_claims = CASES[experiment]
     arrays = getattr(sampling, f"run_{experiment}")(params, Seeds(7, "hayou", experiment), CHUNKS)
-    _, records = getattr(claims, f"fit_{experiment}")(arrays, params)
+    _, q = getattr(fitting, f"fit_{experiment}")(arrays, params)
+    content = json.loads(io.to_json({"parameters": params, "quantities": dict(q), "index": q.index}))
+    records = audit.evaluate("hayou", experiment, table.CLAIMS[experiment], content)
     verdicts = {r["claim"].removeprefix("hayou/"): r["observed"] for r in records}
     assert audit.unexpected(records) == [], [r["claim"] for r in audit.unexpected(records)]
     assert {c: verdicts.get(c) for c in key_claims} == dict.fromkeys(key_claims, "holds")
+
+
+def test_the_fit_gates_the_ks_bound_of_the_claim_table():
+    """fig03/ks is decided when the sample resolves the claim's bound: the fit's gate uses the same number."""
+    assert fitting.KS_RESOLUTION == table.OU_KS_BOUND

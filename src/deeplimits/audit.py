@@ -15,6 +15,7 @@ The rules, one per kind:
 - equality: holds when |estimate - theory| <= k SE + delta (k = 5; delta: the spec's allowance for a known bias);
 - ordering: the claimed gap holds when it is at least k SE in the claimed direction, fails when at least k SE
   the other way;
+- beyond: an ordering of an estimate against a bound (estimate > bound, or < bound), decided on the gap;
 - at most: holds unless the estimate exceeds the bound by more than k SE;
 - same law / rejects law: a KS test at p >= 5.7e-7 (5 sigma);
 - prefers law: one law fits better than another, and the other is rejected;
@@ -123,6 +124,29 @@ class Ordering:
         observed = ("inconclusive" if not math.isfinite(tolerance) else "holds" if gap >= tolerance
                     else "fails" if gap <= -tolerance else "inconclusive")
         return _row(gap, se, target, tolerance, f"gap >= {self.k:g} SE in the claimed direction", observed)
+
+
+@dataclass(frozen=True)
+class Beyond:
+    """The claim 'estimate > bound' (``below``: 'estimate < bound'), decided like :class:`Ordering` on the gap
+    estimate - bound (below: bound - estimate) with the estimate's SE. ``theory``: the predicted value of the
+    estimate; the row shows the predicted gap."""
+
+    estimate: Ref
+    bound: Ref = 0.0
+    below: bool = False
+    theory: Ref | None = None
+    k: float = K_ORDERING
+    kind = "ordering"
+
+    def decide(self, q: Lookup) -> dict[str, Any]:
+        est, se, bound = q.value(self.estimate), q.stderr(self.estimate), q.value(self.bound)
+        gap = (lambda x: bound - x) if self.below else (lambda x: x - bound)
+        tolerance = self.k * se
+        target = None if self.theory is None else gap(q.value(self.theory))
+        observed = ("inconclusive" if not math.isfinite(tolerance) else "holds" if gap(est) >= tolerance
+                    else "fails" if gap(est) <= -tolerance else "inconclusive")
+        return _row(gap(est), se, target, tolerance, f"gap >= {self.k:g} SE in the claimed direction", observed)
 
 
 @dataclass(frozen=True)
@@ -260,7 +284,7 @@ class Member:
         return _row(est, None, None, self.tolerance, reason, observed)
 
 
-Rule = Equality | Ordering | AtMost | SameLaw | RejectsLaw | PrefersLaw | Bound | Member
+Rule = Equality | Ordering | Beyond | AtMost | SameLaw | RejectsLaw | PrefersLaw | Bound | Member
 
 
 def _verdict(holds: bool) -> str:

@@ -1,8 +1,8 @@
 """Figures of the hayou document (spec shared/spec/hayou.md §5): one ``plot_<figure>(data, params)`` per figure.
 
 ``data[experiment] = (arrays, stats)``: the arrays of the sample file and the stats JSON written by
-:func:`deeplimits.jobs.fit.fit` (keys ``parameters``, ``stats``, ``claims``); ``params[experiment]`` is the
-experiment's parameter dict; the experiments of each figure are
+:func:`deeplimits.jobs.fit.fit` (keys ``parameters``, ``stats``, ``quantities``, ``index``); ``params[experiment]``
+is the experiment's parameter dict; the experiments of each figure are
 ``deeplimits.documents.hayou.declaration.FIGURES``. Every size
 (depths, widths, times, windows) is read from ``params``.
 
