@@ -27,6 +27,7 @@ from matplotlib.mathtext import MathTextParser
 from matplotlib.text import Text
 
 from deeplimits import io, pipeline
+from deeplimits.audit import Quantities
 from deeplimits.plotting import style
 from deeplimits.rng import Chunks, Seeds
 
@@ -59,8 +60,11 @@ class Experiments:
             params = smoke_params(self.paper, exp, self.samples, self.shrink)
             arrays = getattr(self.sampling, f"run_{exp}")(params, Seeds(1, self.paper, exp),
                                                            Chunks(1024, 256))
-            stats, claim_list = getattr(self.claims, f"fit_{exp}")(arrays, params)
-            fitted = json.loads(io.to_json({"parameters": params, "stats": stats, "claims": claim_list}))
+            stats, quantities = getattr(self.claims, f"fit_{exp}")(arrays, params)
+            # as the fit job writes them: the named quantities (a document with claims as data) or the claim records
+            named = ({"quantities": dict(quantities), "index": quantities.index} if isinstance(quantities, Quantities)
+                     else {"claims": quantities})
+            fitted = json.loads(io.to_json({"parameters": params, "stats": stats, **named}))
             self.cache[exp] = (arrays, fitted, params)
         return self.cache[exp]
 
