@@ -81,7 +81,7 @@ def test_null_standard_errors(fid: str, experiments: Experiments) -> None:
     """Markers without error bars where the JSON has null SEs (or p-values), no crash."""
     data, params = experiments.figure_inputs(fid)
     data = {e: (a, {**f, "stats": checks.null_errors(f["stats"], ("stderr",), ("r_se", "log_eig_se")),
-                    "claims": [{**c, "p_value": None} if "p_value" in c else c for c in f["claims"]]})
+                    "quantities": checks.null_errors(f["quantities"])})
             for e, (a, f) in data.items()}
     fig = draw(fid, data, params)
     assert fig.axes

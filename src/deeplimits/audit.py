@@ -21,6 +21,8 @@ The rules, one per kind:
 - prefers law: one law fits better than another, and the other is rejected;
 - bound / member: a deterministic statement (exact numbers, a spec interval, an argmax in a set), decided when
   the fit's condition on the data holds.
+- reaches: a deterministic lower bound on a number that grows with the sample size (an effective sample size):
+  holds once reached; a shortfall is decided only when the fit's condition on the data holds.
 
 A claim is ``inconclusive`` when its tolerance is at least the *effect* the claim is about (e.g. the gap between
 the notes' formula and the corrected one, or the KS distance between the two candidate laws): with too few
@@ -284,7 +286,29 @@ class Member:
         return _row(est, None, None, self.tolerance, reason, observed)
 
 
-Rule = Equality | Ordering | Beyond | AtMost | SameLaw | RejectsLaw | PrefersLaw | Bound | Member
+@dataclass(frozen=True)
+class Reaches:
+    """A deterministic statement estimate >= ``lower`` about a number that grows with the sample size (e.g. an
+    effective sample size): it holds once reached, at any size; a shortfall is decided only when the fit's condition
+    ``decided`` holds (enough samples), else inconclusive."""
+
+    estimate: Ref
+    lower: Ref
+    reason: str = ""
+    decided: str | None = None
+    kind = "reaches"
+
+    def decide(self, q: Lookup) -> dict[str, Any]:
+        est, lower = q.value(self.estimate), q.value(self.lower)
+        reason, observed = self.reason, _verdict(est >= lower)
+        if self.decided is not None:
+            gate = q.get(self.decided)
+            reason += f"; a shortfall decided when {gate['reason']}"
+            observed = observed if observed == "holds" or gate["holds"] else "inconclusive"
+        return _row(est, None, None, abs(lower), reason, observed)
+
+
+Rule = Equality | Ordering | Beyond | AtMost | SameLaw | RejectsLaw | PrefersLaw | Bound | Member | Reaches
 
 
 def _verdict(holds: bool) -> str:

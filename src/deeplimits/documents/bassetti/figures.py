@@ -1,7 +1,7 @@
 """Figures of the bassetti document (spec shared/spec/bassetti.md §5): one ``plot_<figure>(data, params)`` per figure.
 
 ``data[experiment] = (arrays, stats)``: the arrays of the sample file and the stats JSON written by
-:func:`deeplimits.jobs.fit.fit` (keys ``parameters``, ``stats``, ``claims``); ``params[experiment]`` is the
+:func:`deeplimits.jobs.fit.fit` (keys ``parameters``, ``stats``, ``quantities``); ``params[experiment]`` is the
 experiment's parameter dict; the experiments of each figure are ``deeplimits.documents.bassetti.declaration.FIGURES``.
 
 Conventions: ``N`` is a network width and ``alpha = L/N`` (spec §2); ``n`` is a number of samples (draws or
@@ -96,8 +96,9 @@ def _suptitle(fig: Figure, fid: str, setup: str) -> None:
     fig.suptitle(f"bassetti/{fid}: {FIGURES[fid].title}\n{setup}", fontsize="medium")
 
 
-def _claims(data: Data, exp: str) -> dict[str, dict[str, Any]]:
-    return {c["claim"]: c for c in data[exp][1]["claims"]}
+def _quantities(data: Data, exp: str) -> dict[str, dict[str, Any]]:
+    """The named quantities of an experiment's stats JSON (KS results among them, for their p-values)."""
+    return data[exp][1]["quantities"]
 
 
 def _p(value: float | None) -> str:
@@ -107,8 +108,8 @@ def _p(value: float | None) -> str:
     return "< 1e-300" if value == 0 else f"= {value:.2g}"
 
 
-def _p_value(claims: dict[str, dict[str, Any]], claim: str) -> str:
-    rec = claims.get(claim)
+def _p_value(quantities: dict[str, dict[str, Any]], name: str) -> str:
+    rec = quantities.get(name)
     return _p(None if rec is None else rec.get("p_value"))
 
 
@@ -153,7 +154,7 @@ def plot_fig1(data: Data, params: Params) -> Figure:
     NNGP N(0, 1), with KS p-values of the network against the exact sampler and the NNGP; below, every density
     relative to the limit p_alpha (finite N converges to it, the NNGP lacks the tails)."""
     a, s, p = unpack(data, params, "d1")
-    claims = _claims(data, "d1")
+    quantities = _quantities(data, "d1")
     sizes = [z["N"] for z in p["exact"]]
     n_net = p["network"]["N"]
     colour = _colours(sizes)
@@ -180,7 +181,7 @@ def plot_fig1(data: Data, params: Params) -> Figure:
         _hist_markers(ax, net, -8, 8, width, color=style.SIMULATION,
                       label=f"network N = {n_net}, L = {depth(alpha, n_net)} ({_n(net.size)})")
         fit = s["network"][k]
-        notes = [f"KS network vs exact N = {n_net}: p {_p_value(claims, f'bassetti/fig1/A1_{k}')}",
+        notes = [f"KS network vs exact N = {n_net}: p {_p_value(quantities, f'ks_exact_{k}')}",
                  f"KS network vs NNGP: p {_p(fit['ks_nngp']['p_value'])}"]
         handles, _ = ax.get_legend_handles_labels()
         ax.legend(handles=handles + [legend_key(text) for text in notes], fontsize=SMALL, loc="upper left",
@@ -349,7 +350,7 @@ def plot_fig4(data: Data, params: Params) -> Figure:
     (f) QQ of u^T Q u (u = (1, 1)/sqrt 2) against Q11."""
     a, s, p = unpack(data, params, "d2_exact")
     a_lim, s_lim, p_lim = unpack(data, params, "d2_limit")
-    claims = _claims(data, "d2_exact")
+    quantities = _quantities(data, "d2_exact")
     ns, n_sur = p["N"], p_lim["N_surrogate"]
     fig, axes = style.figure(3, 2, width=4.4, height=3.9)
     ax_m = axes[0, 0]
@@ -422,7 +423,7 @@ def plot_fig4(data: Data, params: Params) -> Figure:
         half = q11.size // 2
         uqu = (q11[:half] + 2 * q12[:half] + q22[:half]) / 2
         qq(ax_q, np.log(q11[half:]), np.log(uqu), "", "", "", color=c_al[al], identity=j == len(p["alphas"]) - 1,
-           legend=False, label=f"α = {al:g}: KS p {_p_value(claims, f'bassetti/fig4/A5_{path}_{alpha_name(al)}')}")
+           legend=False, label=f"α = {al:g}: KS p {_p_value(quantities, f'ks_rotation_{path}_{alpha_name(al)}')}")
     ax_q.legend(fontsize=SMALL, loc="upper left", handlelength=1.2,
                 title=f"N = {n_qq}, independent halves ({_n(half)} each)", title_fontsize=SMALL)
     ax_q.set(xlabel=r"quantile of $\log Q_{11}$", ylabel=r"quantile of $\log u^\top Q u$, $u=(1,1)/\sqrt{2}$")
@@ -504,7 +505,7 @@ def plot_fig6(data: Data, params: Params) -> Figure:
     alpha = contour_L/N against the exact mixture and the NNGP ellipses; (b) E[s_1(x^1)^2 s_2(x^2)^2] and
     (c) E[s_1(x^1)^2 s_1(x^2)^2] vs alpha per rho; (d) QQ: network and P x P mixture against the D x D mixture."""
     a, s, p = unpack(data, params, "multi_input")
-    claims = _claims(data, "multi_input")
+    quantities = _quantities(data, "multi_input")
     n, depth_l, rhos = p["N"], p["L"], p["rhos"]
     colour = _colours(rhos)
     fig, axes = style.figure(2, 2, width=5.0, height=4.2)
@@ -595,13 +596,13 @@ def plot_fig6(data: Data, params: Params) -> Figure:
     mix = a[multi_input_key(rho, "mixture", "S")][:, 0, 0]
     qq(ax_d, mix, a[multi_input_key(rho, "network", "S")][:, 0, 0], "", "", "", color=style.SIMULATION,
        identity=False, legend=False,
-       label=f"network ({_n(net_n)}): KS p {_p_value(claims, f'bassetti/fig6/A3_T1_s1x1_{name}')}")
+       label=f"network ({_n(net_n)}): KS p {_p_value(quantities, f'ks_T1_s1x1_{name}')}")
     qq(ax_d, mix, a[multi_input_key(rho, "pxp", "S")][:, 0, 0], "", "", "", color=style.PALETTE[2], identity=False,
-       legend=False, label=f"P×P mixture: KS p {_p_value(claims, f'bassetti/fig6/A3_T2_s1x1_{name}')}")
+       legend=False, label=f"P×P mixture: KS p {_p_value(quantities, f'ks_T2_s1x1_{name}')}")
     qq(ax_d, mix, lambda q: sps.norm.ppf(q), r"quantile of $s_1(x^1)$, D×D mixture " + f"({_n(mix.size)})",
        r"quantile of $s_1(x^1)$", f"(d) QQ: samplers agree, NNGP too light (ρ = {rho:g})",
        color=style.BASELINE,
-       label=f"NNGP N(0, 1): KS p {_p_value(claims, f'bassetti/fig6/A3_T5_{name}')} (network)")
+       label=f"NNGP N(0, 1): KS p {_p_value(quantities, f'ks_T5_{name}')} (network)")
     ax_d.set_title(ax_d.get_title(), fontsize="medium")
     _suptitle(fig, "fig6", f"two outputs at two inputs (P = D = 2), K = [[1, ρ], [ρ, 1]]; N = {n}, L = {depth_l} "
               f"(α = {alpha:g}); markers ± 1 SE at α = {alpha:g}, side by side")

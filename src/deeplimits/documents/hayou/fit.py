@@ -18,11 +18,11 @@ import numpy as np
 from scipy import stats as sps
 
 from deeplimits import stats
-from deeplimits.audit import Quantities, condition
-from deeplimits.audit import theory as exact
 from deeplimits.documents.hayou import keys
 from deeplimits.documents.hayou.sample import layer_at, ou_zeta, quasi_gbm_samples
 from deeplimits.models.infdepth import closed_forms as th
+from deeplimits.quantities import Quantities, condition
+from deeplimits.quantities import theory as exact
 
 Arrays = dict[str, np.ndarray]
 Result = tuple[dict[str, Any], Quantities]
