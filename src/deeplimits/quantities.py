@@ -41,6 +41,6 @@ class Quantities(dict):
     def __setitem__(self, name: str, quantity: Any) -> None:
         super().__setitem__(name, quantity.to_dict() if hasattr(quantity, "to_dict") else quantity)
 
-    def each(self, name: str, **placeholders: Any) -> None:
+    def each(self, name: str, /, **placeholders: Any) -> None:
         """Add one instance of the claim rows with ``each=name``."""
         self.index.setdefault(name, []).append(placeholders)
