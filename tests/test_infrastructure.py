@@ -155,11 +155,19 @@ def test_rejects_law_and_unreliable_errors():
 def test_audit_appends_the_tables_of_the_fits(tmp_path):
     from deeplimits.jobs.audit import audit as audit_job
 
-    rec = audit.equality("bordelon/table1/x", "t", "derived", "s", _est(1.0, 0.1), 1.0)
-    io.write_json(tmp_path / "a.json", {"paper": "bordelon", "experiment": "table1", "claims": [rec],
+    q = audit.Quantities()
+    for name in ("dmft_time_exponent", "simulation_time_exponent", "solver_gap", "sampler_gap"):
+        q[name] = audit.theory({"dmft_time_exponent": 3.0, "simulation_time_exponent": 2.0}.get(name, 0.0), "x")
+    q["dmft_timed"] = q["simulation_timed"] = audit.condition(True, "timed")
+    io.write_json(tmp_path / "a.json", {"paper": "bordelon", "experiment": "table1",
+                                        "parameters": {"check_dimension": 64}, "quantities": dict(q), "index": q.index,
                                         "stats": {"markdown": "| a |\n|---|\n| 1 |\n"}})
-    io.write_json(tmp_path / "b.json", {"paper": "bordelon", "experiment": "fig1", "claims": [], "stats": {}})
+    io.write_json(tmp_path / "b.json", {"paper": "bordelon", "experiment": "figA2", "quantities": {},
+                                        "index": {"init": []}, "stats": {}})
     audit_job("bordelon", [tmp_path / "a.json", tmp_path / "b.json"], tmp_path / "o.json", tmp_path / "o.md")
     md = (tmp_path / "o.md").read_text()
     assert "## Table: bordelon/table1\n\n| a |" in md and md.count("## Table") == 1
-    assert io.read_json(tmp_path / "o.json") == [rec]
+    records = io.read_json(tmp_path / "o.json")
+    assert [r["claim"] for r in records] == [f"bordelon/table1/{c}" for c in ("dmft_exponent", "simulation_exponent",
+                                                                            "solvers_agree", "samplers_agree")]
+    assert {r["observed"] for r in records} == {"holds"}
