@@ -1,13 +1,15 @@
-"""The bordelon fits decide their key claims at a moderate size, and none fails.
+"""The bordelon claims, decided on the fits' quantities, hold at a moderate size, and none fails.
 
-Each case runs the real runner and fit of one experiment (C0 with a smaller D and horizon), fixed seed. The
-agreement tolerance is the audit's own: k SE + L(0)/D with k the 5-sigma Student-t quantile for S - 1 degrees
-of freedom (claims.t_quantile).
+Each case runs the real runner and fit of one experiment (C0 with a smaller D and horizon), fixed seed, and decides
+the claim table (documents/bordelon/claims.py) on the quantities as the stats JSON stores them. The agreement
+tolerance is the audit's own: k SE + L(0)/D with k the 5-sigma Student-t quantile for S - 1 degrees of freedom
+(fit.t_quantile).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +17,11 @@ import pytest
 import yaml
 from conftest import SCHEMA
 
-from deeplimits import audit, pipeline
-from deeplimits.documents.bordelon import fit as claims
+from deeplimits import audit, io, pipeline
+from deeplimits.audit import Bound, Claim, Equality, Gated, Quantities
+from deeplimits.documents.bordelon import fit
 from deeplimits.documents.bordelon import sample as sampling
+from deeplimits.documents.bordelon.claims import CLAIMS
 from deeplimits.rng import Chunks, Seeds
 from deeplimits.stats import Estimate
 
@@ -29,6 +33,13 @@ def _params(experiment: str, **changes) -> dict:
     params = copy.deepcopy(pipeline.experiment_params(config, SCHEMA, "bordelon", experiment))
     params.update(changes)
     return params
+
+
+def _records(experiment: str, params: dict, quantities: Quantities, rows=None) -> list[dict]:
+    """The audit records of the quantities, decided as from a stats file (JSON round trip: NaN -> null)."""
+    content = json.loads(io.to_json({"parameters": params, "quantities": dict(quantities),
+                                     "index": quantities.index}))
+    return audit.evaluate("bordelon", experiment, CLAIMS[experiment] if rows is None else rows, content)
 
 
 CASES = {
@@ -48,21 +59,30 @@ def test_key_claims_are_decided_and_hold(experiment):
     changes, key_claims = CASES[experiment]
     params = _params(experiment, **changes)
     arrays = getattr(sampling, f"run_{experiment}")(params, Seeds(11, "bordelon", experiment), Chunks(4096, 256))
-    _, records = getattr(claims, f"fit_{experiment}")(arrays, params)
+    _, quantities = getattr(fit, f"fit_{experiment}")(arrays, params)
+    records = _records(experiment, params, quantities)
     verdicts = {r["claim"].removeprefix("bordelon/"): r["observed"] for r in records}
     assert audit.unexpected(records) == [], [r["claim"] for r in audit.unexpected(records)]
     assert {c: verdicts.get(c) for c in key_claims} == dict.fromkeys(key_claims, "holds")
 
 
 def test_horizon_claims_are_inconclusive_before_the_horizon():
-    rows = [audit.equality("bordelon/fig2/x", "t", "seed", "s", Estimate(0.0, 1.0, 10), 0.0)]
-    assert claims.at_horizon({"steps": 30, "claim_horizon": 100}, rows)[0]["observed"] == "inconclusive"
-    assert claims.at_horizon({"steps": 100, "claim_horizon": 100}, rows)[0]["observed"] == "holds"
+    rows = [Claim("fig2/x", "t", "seed", "s", Gated(Equality("x", 0.0), decided="horizon")),
+            Claim("fig2/y", "t", "seed", "s", Gated(Bound("y", lower=1.0), decided="horizon",
+                                                    also=(Bound("y_step", lower=0.0),)))]
+    for steps, observed in ((30, ["inconclusive"] * 2), (100, ["holds", "fails"])):
+        q = Quantities()
+        q["x"] = Estimate(0.0, 1.0, 10)
+        q["y"], q["y_step"] = audit.theory(2.0, "shift"), audit.theory(-0.5, "smallest step")  # not monotone: fails
+        q["horizon"] = fit.horizon({"steps": steps, "claim_horizon": 100})
+        records = _records("fig2", {}, q, rows)
+        assert [r["observed"] for r in records] == observed
+        assert records[0]["estimate"] == 0.0 and records[0]["tolerance"] == 5.0  # the rule's numbers either way
 
 
 def test_parabola_optimum_and_t_quantile():
     x = np.linspace(-2, 0, 13)
-    assert claims.parabola_optimum(x, np.exp((x + 0.9) ** 2)) == pytest.approx(-0.9, abs=1e-9)
-    assert claims.parabola_optimum(x, np.exp(x)) == x[0]  # edge: the grid point itself
-    assert claims.t_quantile(10**6) == pytest.approx(5.0, rel=1e-3)  # large S: the normal 5 sigma
-    assert claims.t_quantile(16) > claims.t_quantile(32) > 5.0
+    assert fit.parabola_optimum(x, np.exp((x + 0.9) ** 2)) == pytest.approx(-0.9, abs=1e-9)
+    assert fit.parabola_optimum(x, np.exp(x)) == x[0]  # edge: the grid point itself
+    assert fit.t_quantile(10**6) == pytest.approx(5.0, rel=1e-3)  # large S: the normal 5 sigma
+    assert fit.t_quantile(16) > fit.t_quantile(32) > 5.0

@@ -96,5 +96,3 @@ def test_quantile_and_binomial_interval():
     assert lo == 0.0 and hi == pytest.approx(1 - 0.025 ** (1 / 100))  # exact Clopper-Pearson at zero successes
     lo, hi = stats.binomial_interval(50, 100)
     assert lo < 0.5 < hi and hi - lo == pytest.approx(2 * 1.96 * 0.05, rel=0.05)
-
-

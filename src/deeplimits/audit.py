@@ -12,7 +12,8 @@ refitting: ``python -m deeplimits.audit results/stats/nica/*.json``.
 
 The rules, one per kind:
 
-- equality: holds when |estimate - theory| <= k SE + delta (k = 5; delta: the spec's allowance for a known bias);
+- equality: holds when |estimate - theory| <= k SE + delta (k = 5, or a quantity such as a Student-t quantile;
+  delta: the spec's allowance for a known bias);
 - ordering: the claimed gap holds when it is at least k SE in the claimed direction, fails when at least k SE
   the other way;
 - beyond: an ordering of an estimate against a bound (estimate > bound, or < bound), decided on the gap;
@@ -20,9 +21,11 @@ The rules, one per kind:
 - same law / rejects law: a KS test at p >= 5.7e-7 (5 sigma);
 - prefers law: one law fits better than another, and the other is rejected;
 - bound / member: a deterministic statement (exact numbers, a spec interval, an argmax in a set), decided when
-  the fit's condition on the data holds.
+  the fit's condition on the data holds;
 - reaches: a deterministic lower bound on a number that grows with the sample size (an effective sample size):
-  holds once reached; a shortfall is decided only when the fit's condition on the data holds.
+  holds once reached; a shortfall is decided only when the fit's condition on the data holds;
+- gated: any of these, decided only when a condition of the fit holds (e.g. the run reaches the horizon the claim
+  is about), and holding only when further rules on the same claim hold too.
 
 A claim is ``inconclusive`` when its tolerance is at least the *effect* the claim is about (e.g. the gap between
 the notes' formula and the corrected one, or the KS distance between the two candidate laws): with too few
@@ -87,21 +90,22 @@ def _float(x: Any) -> float:
 @dataclass(frozen=True)
 class Equality:
     """|estimate - theory| <= k SE + allowance. ``effect``: the size of the deviation the claim must resolve
-    (None: any); inconclusive when the tolerance is at least the effect."""
+    (None: any); inconclusive when the tolerance is at least the effect. ``k``: a number, or the quantity of a k the
+    fit computes (e.g. a Student-t quantile for an SE estimated from few replicates)."""
 
     estimate: Ref
     theory: Ref
     allowance: Ref = 0.0
     allowance_reason: str = ""
     effect: Ref | None = None
-    k: float = K_EQUALITY
+    k: Ref = K_EQUALITY
     kind = "equality"
 
     def decide(self, q: Lookup) -> dict[str, Any]:
         est, se, target = q.value(self.estimate), q.stderr(self.estimate), q.value(self.theory)
-        allowance = abs(q.value(self.allowance))
-        tolerance = self.k * se + allowance
-        reason = f"{self.k:g} SE" + (f" + {allowance:.3g} ({self.allowance_reason})" if allowance else "")
+        allowance, k = abs(q.value(self.allowance)), q.value(self.k)
+        tolerance = k * se + allowance
+        reason = f"{k:g} SE" + (f" + {allowance:.3g} ({self.allowance_reason})" if allowance else "")
         if not math.isfinite(tolerance):
             return _row(est, se, target, tolerance, reason + "; no reliable SE (too few samples)", "inconclusive")
         if self.effect is not None and tolerance >= abs(q.value(self.effect)):
@@ -308,7 +312,36 @@ class Reaches:
         return _row(est, None, None, abs(lower), reason, observed)
 
 
-Rule = Equality | Ordering | Beyond | AtMost | SameLaw | RejectsLaw | PrefersLaw | Bound | Member | Reaches
+
+@dataclass(frozen=True)
+class Gated:
+    """Another rule, decided only when the fit's condition ``decided`` holds (e.g. the run reaches the horizon the
+    claim is about; otherwise inconclusive with the rule's numbers), and holding only when the rules ``also`` (further
+    statements of the same claim, e.g. 'non-decreasing' beside 'by at least x') hold too: it fails when any of them
+    fails. The numbers are ``rule``'s."""
+
+    rule: Rule
+    decided: str | None = None
+    also: tuple[Rule, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return self.rule.kind
+
+    def decide(self, q: Lookup) -> dict[str, Any]:
+        row = self.rule.decide(q)
+        others = [r.decide(q) for r in self.also]
+        verdicts = [row["observed"], *(o["observed"] for o in others)]
+        observed = ("fails" if "fails" in verdicts else "holds" if set(verdicts) == {"holds"} else "inconclusive")
+        reason = row["tolerance_reason"] + "".join(f"; and {o['tolerance_reason']}" for o in others)
+        if self.decided is not None:
+            gate = q.get(self.decided)
+            reason += f"; decided when {gate['reason']}"
+            observed = observed if gate["holds"] else "inconclusive"
+        return row | {"tolerance_reason": reason, "observed": observed}
+
+
+Rule = Equality | Ordering | Beyond | AtMost | SameLaw | RejectsLaw | PrefersLaw | Bound | Member | Reaches | Gated
 
 
 def _verdict(holds: bool) -> str:
@@ -356,9 +389,17 @@ class Claim:
 
 
 def _format(rule: Rule, values: Mapping[str, Any]) -> Rule:
-    names = {f.name: getattr(rule, f.name).format_map(values) for f in dataclasses.fields(rule)
-             if isinstance(getattr(rule, f.name), str) and f.name not in ("reason", "allowance_reason")}
-    return dataclasses.replace(rule, **names)
+    """The rule with ``values`` in its quantity names, and in those of the rules it holds (:class:`Gated`)."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(rule):
+        value = getattr(rule, f.name)
+        if isinstance(value, str) and f.name not in ("reason", "allowance_reason"):
+            changes[f.name] = value.format_map(values)
+        elif dataclasses.is_dataclass(value):
+            changes[f.name] = _format(value, values)
+        elif isinstance(value, tuple) and value and all(dataclasses.is_dataclass(v) for v in value):
+            changes[f.name] = tuple(_format(v, values) for v in value)
+    return dataclasses.replace(rule, **changes)
 
 
 def evaluate(paper: str, experiment: str, rows: Sequence[Claim], stats: Mapping[str, Any]) -> list[dict[str, Any]]:

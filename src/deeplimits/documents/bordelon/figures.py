@@ -1,8 +1,8 @@
 """Figures of the bordelon document (spec shared/spec/bordelon.md §5): one ``plot_<figure>(data, params)`` per figure.
 
 ``data[experiment] = (arrays, stats)``: the arrays of the sample file and the stats JSON written by
-:func:`deeplimits.jobs.fit.fit` (keys ``parameters``, ``stats``, ``claims``); ``params[experiment]`` is the
-experiment's parameter dict; the experiments of each figure are
+:func:`deeplimits.jobs.fit.fit` (keys ``parameters``, ``stats``, ``quantities``, ``index``);
+``params[experiment]`` is the experiment's parameter dict; the experiments of each figure are
 ``deeplimits.documents.bordelon.declaration.FIGURES``. Curves are
 read from the stats JSON (:mod:`deeplimits.documents.bordelon.fit`) under the names of
 :func:`~deeplimits.documents.bordelon.keys.curve_key`, rebuilt here from ``params`` (every list of widths, depths,
@@ -248,7 +248,7 @@ def _dodge(x: np.ndarray, i: int, count: int, step: float = 0.035) -> np.ndarray
 def sweep_panel(ax: Axes, sweeps: dict[str, Any], series: Sequence[Series], title: str, *,
                 horizon: int | None = None) -> None:
     """Final test loss against eta0 (log-log) for the named sweeps (``sweeps[name]`` as
-    :func:`~deeplimits.documents.bordelon.fit.sweep_claims` writes it): simulated seed means with +-1 SE bars, DMFT
+    :func:`~deeplimits.documents.bordelon.fit.sweep_quantities` writes it): simulated seed means with +-1 SE bars, DMFT
     lines on the theory grid, diverged grid points as open markers on the top edge, and a bottom strip with one row
     per curve holding the simulated optimum (triangle, +-1 bootstrap SE in log10 eta) and the DMFT optimum (bar)."""
     present = [s for s in series if s.name in sweeps]

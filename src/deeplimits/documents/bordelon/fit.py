@@ -1,12 +1,11 @@
-"""DMFT curves, estimates and audit claims of the bordelon document (rule fit; spec bordelon §4-§5).
+"""DMFT curves and estimates of the bordelon document (rule fit; spec bordelon §4-§5): the statistics its figures
+draw, and the named quantities its claim table (``claims.py``) is decided on.
 
-Statistics (spec §4): losses are averaged over replicates (not logs), SE = sd/sqrt(S). Agreement of simulation
-and DMFT uses z = (mean - DMFT)/SE with a tolerance of k SE + L(0)/D, where L(0)/D is the stated O(1/D)
-finite-size allowance [choice] and k is the two-sided 5-sigma quantile of Student's t with S - 1 degrees of
-freedom (DESIGN.md's 5 SE, corrected for an SE estimated from S replicates: 8.3 at S = 16, 17 at S = 8) —
-the spec's |z| <= 5 would fail by chance about once in 600 comparisons at S = 8. Agreement is asserted only
-where eta0 <= eta_div/3 (spec §7). Orderings use the spec's k (adjacent z > 2, 3 or 5). A curve with a
-diverged replicate is excluded from fits and agreement (spec §4).
+Statistics (spec §4): losses are averaged over replicates (not logs), SE = sd/sqrt(S). A curve with a diverged
+replicate is excluded from fits and agreement (spec §4). The agreement quantities are listed only where eta0 <=
+eta_div/3 (spec §7, :func:`stable_margin`); their k is the two-sided 5-sigma quantile of Student's t with S - 1
+degrees of freedom (:func:`t_quantile`) and their allowance L(0)/D, both theory quantities here. Claims about the
+spec's horizon T are gated on the condition ``horizon`` (the smoke preset caps ``steps``).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy import stats as sps
 
-from deeplimits import audit, stats
+from deeplimits import stats
 from deeplimits.documents.bordelon.keys import (
     SWEEP_ETAS,
     check_test,
@@ -39,9 +38,11 @@ from deeplimits.documents.bordelon.sample import (
     power_law_batch,
 )
 from deeplimits.models import dmft
+from deeplimits.quantities import Quantities, condition, missing
+from deeplimits.quantities import theory as exact
 
 Arrays = dict[str, np.ndarray]
-Result = tuple[dict[str, Any], list[dict[str, Any]]]
+Result = tuple[dict[str, Any], Quantities]
 #: bootstrap resamples of the seeds for sweep optima (spec §4)
 BOOTSTRAP = 200
 
@@ -110,19 +111,17 @@ def t_quantile(replicates: int) -> float:
     return float(sps.t.ppf(1 - stats.P_FIVE_SIGMA / 2, max(replicates - 1, 1)))
 
 
-def not_reached(claim: str, text: str, tag: str, step: int) -> dict[str, Any]:
-    """An inconclusive row for a claim about a step the run does not reach (the smoke preset caps ``steps``)."""
-    return audit.composite(claim, text, tag, "not computed", math.nan, holds=False, decidable=False,
-                           tolerance=math.nan, tolerance_reason=f"the run stops before t = {step} at this preset")
+def horizon(p: dict[str, Any]) -> dict[str, Any]:
+    """The condition of claims about the spec's horizon T (``claim_horizon``): the run reaches it (optima and
+    overfitting depend on T; the smoke preset caps ``steps``)."""
+    return condition(p["steps"] >= p["claim_horizon"],
+                     f"the run reaches the spec's horizon T = {p['claim_horizon']} (here T = {p['steps']})")
 
 
-def at_horizon(p: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows of claims about the spec's horizon T (``claim_horizon``): unchanged when the run reaches it, else
-    inconclusive (optima and overfitting depend on T; the smoke preset caps ``steps``)."""
-    if p["steps"] >= p["claim_horizon"]:
-        return rows
-    return [r | {"observed": "inconclusive", "tolerance_reason": f"{r['tolerance_reason']}; the run stops at T = "
-                 f"{p['steps']} before the spec's horizon {p['claim_horizon']}"} for r in rows]
+def listed(q: Quantities, *names: str) -> None:
+    """Declare instance lists that may stay empty (e.g. no stable curve at this preset)."""
+    for name in names:
+        q.index.setdefault(name, [])
 
 
 # ------------------------------------------------------------------------------------------- simulation
@@ -151,27 +150,31 @@ def stable_margin(setting: dict[str, Any]) -> bool:
     return solve(setting, eta0=3 * setting["eta0"]).diverged_at is None
 
 
-def agreement(claim: str, label: str, a: Arrays, name: str, theory: dmft.DMFTResult, times: list[int],
-              dimension: int, which: tuple[str, ...] = ("test",)) -> list[dict[str, Any]]:
-    """|mean - DMFT| <= k SE + L(0)/D at each claim time (spec 'agree'); callers check :func:`stable_margin`.
-    Inconclusive where the tolerance exceeds the DMFT loss itself (few replicates, or a loss near zero)."""
+def student_k(q: Quantities, name: str, replicates: int) -> None:
+    """The agreement k of a curve: the two-sided 5-sigma quantile of Student's t with S - 1 dof (``k_<name>``)."""
+    q[f"k_{name}"] = exact(t_quantile(replicates), f"two-sided 5-sigma quantile of Student's t, "
+                                                   f"{max(replicates - 1, 1)} dof (S = {replicates})")
+
+
+def agreement(q: Quantities, a: Arrays, name: str, theory: dmft.DMFTResult, times: list[int], dimension: int,
+              which: tuple[str, ...] = ("test",), label: str | None = None) -> None:
+    """Quantities of 'simulation = DMFT at each claim time' (spec 'agree'; instances ``agree``: curve, loss, step,
+    label): the seed-mean loss with its SE, the DMFT loss, and the curve's allowance L(0)/D; callers check
+    :func:`stable_margin`."""
     t = list(a[curve_array(name, "t")])
-    allowance = float(theory.test_loss[0]) / dimension
-    rows = []
+    q[f"allowance_{name}"] = exact(float(theory.test_loss[0]) / dimension, "L(0)/D: the DMFT initial test loss "
+                                   "over D, the O(1/D) finite-size bias [choice]")
     for kind in which:
         x = a[curve_array(name, kind)]
-        k = t_quantile(x.shape[0])
         dmft_curve = theory.test_loss if kind == "test" else theory.train_loss
         for step in times:
             j = t.index(step)
-            est = stats.Estimate(float(x[:, j].mean()), float(x[:, j].std(ddof=1) / math.sqrt(x.shape[0])),
-                                 x.shape[0])
-            rows.append(audit.equality(f"{claim}_{kind}_t{step}", f"simulation {kind} loss = DMFT at t = {step} "
-                                       f"({label})", "derived", f"mean {kind} loss over replicates", est,
-                                       float(dmft_curve[step]), allowance=allowance,
-                                       allowance_reason="O(1/D) finite-size bias L(0)/D", k=k,
-                                       effect=float(dmft_curve[step])))
-    return rows
+            q.each("agree", curve=name, loss=kind, step=step, label=label or name)
+            q[f"{kind}_{name}_t{step}"] = stats.Estimate(float(x[:, j].mean()),
+                                                         float(x[:, j].std(ddof=1) / math.sqrt(x.shape[0])),
+                                                         x.shape[0])
+            q[f"dmft_{kind}_{name}_t{step}"] = exact(float(dmft_curve[step]),
+                                                     f"row-wise DMFT {kind} loss at t = {step}")
 
 
 class ComparedCurve(NamedTuple):
@@ -179,19 +182,21 @@ class ComparedCurve(NamedTuple):
     setting: dict[str, Any]
     theory: dmft.DMFTResult
     summary: dict[str, Any]
-    claims: list[dict[str, Any]]
 
 
-def compared_curve(a: Arrays, p: dict[str, Any], changes: dict[str, Any], claim_prefix: str, times: list[int],
+def compared_curve(q: Quantities, a: Arrays, p: dict[str, Any], changes: dict[str, Any], times: list[int],
                    which: tuple[str, ...] = ("test",), claim: bool = True) -> ComparedCurve:
     """The simulated loss curve of the setting ``p | changes`` against its DMFT solution: its name (curve_key), the
-    setting, the DMFT result, the summary (curve_summary), and the agreement claims ``<claim_prefix>_<name>`` on the
-    losses in ``which`` -- only where ``claim`` and the setting is stable (stable_margin; spec 'agree')."""
+    setting, the DMFT result and the summary (curve_summary); the curve's k (``k_<name>``) and its agreement
+    quantities on the losses in ``which`` -- only where ``claim`` and the setting is stable (stable_margin; spec
+    'agree')."""
     name, setting = curve_key(**changes), {**p, **changes}
     theory = solve(setting)
-    claims = (agreement(f"{claim_prefix}_{name}", name, a, name, theory, times, p["dimension"], which)
-              if claim and stable_margin(setting) else [])
-    return ComparedCurve(name, setting, theory, curve_summary(a, name, theory), claims)
+    listed(q, "agree")
+    student_k(q, name, a[curve_array(name, "test")].shape[0])
+    if claim and stable_margin(setting):
+        agreement(q, a, name, theory, times, p["dimension"], which)
+    return ComparedCurve(name, setting, theory, curve_summary(a, name, theory))
 
 
 def paired_gap(x: np.ndarray, y: np.ndarray) -> stats.Estimate:
@@ -247,14 +252,16 @@ def theory_sweep(setting: dict[str, Any], etas: np.ndarray) -> np.ndarray:
     return np.array(out)
 
 
-def sweep_claims(fig: str, a: Arrays, p: dict[str, Any], variations: list[dict[str, Any]]) -> tuple[dict, dict]:
-    """Stats of every sweep curve: simulated and DMFT optima, eta_div, agreement rows; returns (stats, rows)."""
+def sweep_quantities(q: Quantities, a: Arrays, p: dict[str, Any], variations: list[dict[str, Any]]) -> dict:
+    """Stats of every sweep curve: simulated and DMFT optima, eta_div; the quantities of 'simulation = DMFT at every
+    eta0 <= eta_div/3' (instances ``sweep``): the worst excess |mean - DMFT| - k SE over the grid points where it is
+    asserted, against the allowance L(0)/D."""
     etas = a[SWEEP_ETAS]
     log_eta = np.log10(etas)
     theory_etas = np.unique(np.concatenate([etas, np.logspace(log_eta[0], log_eta[-1],
                                                               p.get("theory_grid_points", etas.size))]))
     rng = np.random.default_rng(0)
-    out, rows = {}, {}
+    out = {}
     for changes in variations:
         name = curve_key(**changes)
         setting = {**p, **changes}
@@ -275,14 +282,16 @@ def sweep_claims(fig: str, a: Arrays, p: dict[str, Any], variations: list[dict[s
         safe = [i for i, eta in enumerate(etas) if eta <= edge / 3 and not diverged[i].any()
                 and k * se[i] + allowance < theory_at[i]]
         excess = [abs(mean[i] - theory_at[i]) - k * se[i] for i in safe]
-        rows[name] = audit.composite(
-            f"bordelon/{fig}/agree_{name}", f"simulation final loss = DMFT at every eta0 <= eta_div/3 ({name})",
-            "derived", "max over the grid of |mean - DMFT| - k SE", max(excess, default=math.nan),
-            holds=all(e <= allowance for e in excess), decidable=bool(safe), tolerance=allowance,
-            tolerance_reason=f"k = {k:.3g} SE (t, {final.shape[1] - 1} dof, 5 sigma) + L(0)/D at each of "
-            f"{len(safe)} grid points (eta0 <= eta_div/3, tolerance below the loss)",
-            max_z=max((abs(mean[i] - theory_at[i]) / se[i] for i in safe), default=None))
-    return out, rows
+        q.each("sweep", curve=name)
+        q[f"excess_{name}"] = exact(max(excess, default=math.nan), f"max over the grid points of |mean - DMFT| - k SE,"
+                                    f" k = {k:.3g} (Student t, {final.shape[1] - 1} dof, 5 sigma)")
+        q[f"max_z_{name}"] = exact(max((abs(mean[i] - theory_at[i]) / se[i] for i in safe), default=math.nan),
+                                   "max over the grid points of |mean - DMFT| / SE")
+        q[f"allowance_{name}"] = exact(allowance, "L(0)/D: the DMFT initial test loss over D, the O(1/D) "
+                                       "finite-size bias [choice]")
+        q[f"agree_decided_{name}"] = condition(bool(safe), f"some grid point has eta0 <= eta_div/3, no diverged "
+                                               f"replicate and k SE + L(0)/D below the DMFT loss (here {len(safe)})")
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ fig1
@@ -290,47 +299,38 @@ def fit_fig1(a: Arrays, p: dict[str, Any]) -> Result:
     """fig1 (C0): agreement, initial losses, wider is better (μP), deeper is better."""
     times = claim_times(p["times"], p["steps"])
     out: dict[str, Any] = {}
-    claims = []
+    q = Quantities()
+    listed(q, "init_mup", "init_ntk", "wider", "depth")
     groups = {"mup": [{"nu": float(nu)} for nu in p["nus"]],
               "ntk": [{"nu": float(nu), "parameterisation": "ntk"} for nu in p["nus"]],
               "depth": [{"L": L} for L in p["depths"]]}
     for group, variations in groups.items():
         for changes in variations:
-            name, setting, _, out[name], agree = compared_curve(a, p, changes, "bordelon/fig1/agree", times,
-                                                                ("test", "train"))
-            claims += agree
+            name, setting, _, out[name] = compared_curve(q, a, p, changes, times, ("test", "train"))
             if group != "depth":
                 cfg = dmft_config(setting)
-                init = dmft.initial_loss(cfg.b, p["sigma"])
                 formula = "2 + sigma^2 (NTK)" if group == "ntk" else "1 + 1/(gamma0^2 nu) + sigma^2 (muP)"
-                claims.append(audit.equality(f"bordelon/fig1/init_{name}", f"initial test loss = {formula} ({name})",
-                                             "derived", "mean test loss at t = 0",
-                                             stats.mean(a[curve_array(name, "test")][:, 0]), init))
+                q.each(f"init_{group}", curve=name)
+                q[f"init_{name}"] = stats.mean(a[curve_array(name, "test")][:, 0])
+                q[f"init_theory_{name}"] = exact(dmft.initial_loss(cfg.b, p["sigma"]), formula)
     mup = [curve_key(**c) for c in groups["mup"]]
     for small, large in zip(mup, mup[1:], strict=False):
         for step in claim_times([10, 30, 99], p["steps"]):
             j = list(a[curve_array(small, "t")]).index(step)
-            claims.append(audit.ordering(f"bordelon/fig1/wider_{small}_{large}_t{step}", f"muP: wider is better, "
-                                         f"loss at t = {step} falls from {small} to {large}", "seed",
-                                         "loss(narrower) - loss(wider), adjacent z > 2",
-                                         gap(a[curve_array(small, "test")][:, j], a[curve_array(large, "test")][:, j]),
-                                         k=2.0))
+            q.each("wider", small=small, large=large, step=step)
+            q[f"wider_{small}_{large}_t{step}"] = gap(a[curve_array(small, "test")][:, j],
+                                                      a[curve_array(large, "test")][:, j])
     dmft_curves = np.array([out[name]["dmft"]["test"] for name in mup])
-    worst = float(np.max(np.diff(dmft_curves[:, 1:], axis=0)))
-    claims.append(audit.composite("bordelon/fig1/wider_dmft", "muP: the DMFT loss is non-increasing in nu for t >= 1",
-                                  "seed", "max over t >= 1 of loss(wider) - loss(narrower)", worst,
-                                  holds=worst <= 1e-12, decidable=True, tolerance=1e-12,
-                                  tolerance_reason="deterministic"))
+    q["wider_dmft"] = exact(float(np.max(np.diff(dmft_curves[:, 1:], axis=0))),
+                            "max over t >= 1 and adjacent widths of the DMFT loss(wider) - loss(narrower)")
     depth = [curve_key(**c) for c in groups["depth"]]
     last = max(p["times"])
     for small, large in zip(depth, depth[1:], strict=False):
-        cid = f"bordelon/fig1/depth_{small}_{large}"
-        text = f"deeper is better: loss at t = {last} falls from {small} to {large}"
-        claims.append(audit.ordering(cid, text, "derived", "loss(shallower) - loss(deeper), adjacent z > 2",
-                                     gap(a[curve_array(small, "test")][:, -1], a[curve_array(large, "test")][:, -1]),
-                                     k=2.0)
-                      if last < p["steps"] else not_reached(cid, text, "derived", last))
-    return out, claims
+        q.each("depth", small=small, large=large, last=last)
+        q[f"depth_{small}_{large}"] = (gap(a[curve_array(small, "test")][:, -1], a[curve_array(large, "test")][:, -1])
+                                       if last < p["steps"] else
+                                       missing(f"the run stops before t = {last} at this preset"))
+    return out, q
 
 
 # ------------------------------------------------------------------------------------------ fig2, fig7
@@ -346,56 +346,55 @@ def _spread_estimate(values: list[stats.Estimate]) -> stats.Estimate:
     return stats.Estimate(hi.value - lo.value, math.hypot(hi.stderr, lo.stderr), hi.n)
 
 
-def transfer_claims(fig: str, out: dict, mup: list[str], ntk: list[str], max_spread: float,
-                    min_shift: float) -> list[dict[str, Any]]:
-    """μP optimum constant across width (spread <= max_spread decades); NTK optimum non-decreasing in width, total
-    shift >= min_shift decades and >= 2x the μP spread (DMFT and simulation; spec fig2, fig7)."""
+def transfer_quantities(q: Quantities, p: dict[str, Any], out: dict, mup: list[str], ntk: list[str],
+                        min_shift: float) -> None:
+    """Quantities of 'μP optimum constant across width; NTK optimum non-decreasing in width, total shift >= min_shift
+    decades and >= 2x the μP spread' (DMFT and simulation; spec fig2, fig7), about the spec's horizon (``horizon``).
+    The NTK bound max(min_shift, 2 x μP spread) combines the spec's shift with the DMFT spread."""
     mup_sim, mup_dmft = _optima(out, mup)
     ntk_sim, ntk_dmft = _optima(out, ntk)
     dmft_spread = float(max(mup_dmft) - min(mup_dmft))
-    dmft_shift = float(ntk_dmft[-1] - ntk_dmft[0])
-    monotone = bool(np.all(np.diff(ntk_dmft) >= -1e-9))
+    steps = np.diff(ntk_dmft)
     sim_spread = _spread_estimate(mup_sim)
     sim_shift = ntk_sim[-1] - ntk_sim[0]
-    return [
-        audit.composite(f"bordelon/{fig}/mup_transfer_dmft", f"muP: the DMFT optimum log10 eta* varies by at most "
-                        f"{max_spread:.3g} decade across width", "seed", "spread of log10 eta* (DMFT)", dmft_spread,
-                        holds=dmft_spread <= max_spread, decidable=True, tolerance=max_spread,
-                        tolerance_reason="spec bound (grid resolution)"),
-        audit.at_most(f"bordelon/{fig}/mup_transfer_sim", f"muP: the simulated optimum log10 eta* varies by at most "
-                      f"{max_spread:.3g} decade across width", "seed", "spread of log10 eta*, bootstrap SE",
-                      sim_spread, max_spread),
-        audit.composite(f"bordelon/{fig}/ntk_shift_dmft", f"NTK: the DMFT optimum moves up with width, by >= "
-                        f"{min_shift:.3g} decade and >= 2x the muP spread", "seed", "shift of log10 eta* (DMFT)",
-                        dmft_shift, holds=monotone and dmft_shift >= max(min_shift, 2 * dmft_spread), decidable=True,
-                        tolerance=max(min_shift, 2 * dmft_spread), tolerance_reason="spec bound; non-decreasing"),
-        audit.ordering(f"bordelon/{fig}/ntk_shift_sim", f"NTK: the simulated optimum moves up with width ({ntk[0]} -> "
-                       f"{ntk[-1]})", "seed", "shift of log10 eta*, bootstrap SE, z > 2", sim_shift, k=2.0),
-        audit.ordering(f"bordelon/{fig}/ntk_vs_mup_sim", "NTK shift exceeds twice the muP spread (simulation)", "seed",
-                       "NTK shift - 2 muP spread", stats.Estimate(sim_shift.value - 2 * sim_spread.value,
-                                                                  math.hypot(sim_shift.stderr, 2 * sim_spread.stderr),
-                                                                  sim_shift.n), k=2.0),
-    ]
+    q["horizon"] = horizon(p)
+    q.each("transfer", narrow=ntk[0], wide=ntk[-1], min_shift=min_shift)
+    q["mup_spread_dmft"] = exact(dmft_spread, "max - min over width of the μP DMFT optimum log10 eta*")
+    q["mup_spread_sim"] = sim_spread
+    q["ntk_shift_dmft"] = exact(float(ntk_dmft[-1] - ntk_dmft[0]), "NTK DMFT log10 eta*, widest minus narrowest")
+    q["ntk_min_step_dmft"] = exact(float(np.min(steps)) if steps.size else math.inf,
+                                   "smallest change of the NTK DMFT log10 eta* between adjacent widths")
+    q["ntk_shift_bound_dmft"] = exact(max(min_shift, 2 * dmft_spread),
+                                      f"max({min_shift:.3g} decade (spec), 2 x the μP DMFT spread)")
+    q["ntk_shift_sim"] = sim_shift
+    q["ntk_vs_mup_sim"] = stats.Estimate(sim_shift.value - 2 * sim_spread.value,
+                                         math.hypot(sim_shift.stderr, 2 * sim_spread.stderr), sim_shift.n)
+
+
+#: the spec's smallest NTK shift of log10 eta* across width (decades; fig2, fig7)
+NTK_MIN_SHIFT = {"fig2": 1 / 6, "fig7": 0.25}
 
 
 def fit_fig2(a: Arrays, p: dict[str, Any]) -> Result:
     """fig2: width transfer of the learning rate, NTK against μP (isotropic, C0)."""
     variations = [{"nu": float(nu), "parameterisation": par} for par in ("ntk", "mup") for nu in p["nus"]]
-    out, rows = sweep_claims("fig2", a, p, variations)
+    q = Quantities()
+    out = sweep_quantities(q, a, p, variations)
     names = {par: [curve_key(nu=float(nu), parameterisation=par) for nu in p["claim_nus"]] for par in ("ntk", "mup")}
-    return out, list(rows.values()) + at_horizon(p, transfer_claims("fig2", out, names["mup"], names["ntk"], 1 / 6,
-                                                                    1 / 6))
+    transfer_quantities(q, p, out, names["mup"], names["ntk"], NTK_MIN_SHIFT["fig2"])
+    return out, q
 
 
 def fit_fig7(a: Arrays, p: dict[str, Any]) -> Result:
     """fig7: learning-rate transfer on power-law data (population GD), NTK against μP."""
     g = fig7_gamma_ref(p)
-    q = {**p, "gamma_ref": g, "gamma0": g}
+    setting = {**p, "gamma_ref": g, "gamma0": g}
     variations = [{"nu": float(nu), "parameterisation": par} for par in ("ntk", "mup") for nu in p["nus"]]
-    out, rows = sweep_claims("fig7", a, q, variations)
+    q = Quantities()
+    out = sweep_quantities(q, a, setting, variations)
     names = {par: [curve_key(nu=float(nu), parameterisation=par) for nu in p["nus"]] for par in ("ntk", "mup")}
-    return out, list(rows.values()) + at_horizon(p, transfer_claims("fig7", out, names["mup"], names["ntk"], 0.1,
-                                                                    0.25))
+    transfer_quantities(q, p, out, names["mup"], names["ntk"], NTK_MIN_SHIFT["fig7"])
+    return out, q
 
 
 # ------------------------------------------------------------------------------------------------ fig3
@@ -411,39 +410,39 @@ def _bootstrap(x: np.ndarray, statistic, rng: np.random.Generator) -> stats.Esti
     return stats.Estimate(statistic(x), float(np.std(boot, ddof=1)), s)
 
 
+#: the alphas where the spec places the peak of the overfitting gap (fig3); its claim is decided when all are swept
+PEAK_ALPHAS = (0.75, 1.0, 1.25)
+
+
 def fit_fig3(a: Arrays, p: dict[str, Any]) -> Result:
     """fig3: repeated data against one-pass SGD (spec: overfit_peak, interpolation, ls_limit, sgd_monotone,
     sgd_batch, agree)."""
     times = claim_times(p["times"], p["steps"])
     rng = np.random.default_rng(0)
     out: dict[str, Any] = {"curves": {}}
-    claims = []
+    q = Quantities()
+    listed(q, "sgd", "overfit_a1", "interpolation", "ls_limit", "sgd_batch")
     sigma2 = p["sigma"] ** 2
     for changes in fig3_variations(p):
         full_batch = {**p, **changes}["optimiser"] == "full_batch"
-        name, setting, theory, out["curves"][name], agree = compared_curve(
-            a, p, changes, "bordelon/fig3/agree", times, ("test", "train") if full_batch else ("test",))
-        claims += agree
+        name, setting, theory, out["curves"][name] = compared_curve(
+            q, a, p, changes, times, ("test", "train") if full_batch else ("test",))
         if setting["optimiser"] == "sgd":
-            d = np.diff(theory.test_loss)
-            claims.append(audit.composite(f"bordelon/fig3/sgd_monotone_dmft_{name}", f"one-pass SGD: the DMFT loss "
-                                          f"never rises ({name})", "seed", "max increase of the DMFT loss",
-                                          float(d.max()), holds=bool(d.max() <= 1e-12), decidable=True,
-                                          tolerance=1e-12, tolerance_reason="deterministic"))
+            q.each("sgd", curve=name)
+            q[f"dmft_max_rise_{name}"] = exact(float(np.diff(theory.test_loss).max()),
+                                               "max increase of the DMFT test loss between steps")
             test = a[curve_array(name, "test")]
             blocks = test[:, : (p["steps"] // 10) * 10].reshape(test.shape[0], -1, 10)
             means = blocks.mean(axis=2)
             rise = np.diff(means, axis=1)
             se = rise.std(axis=0, ddof=1) / math.sqrt(rise.shape[0])
             k = family_quantile(rise.shape[0], rise.shape[1])
-            z = float(np.max(rise.mean(axis=0) / se)) if rise.shape[1] else math.nan
-            claims.append(audit.composite(f"bordelon/fig3/sgd_monotone_{name}", "one-pass SGD: simulated 10-step "
-                                          f"means never rise significantly ({name})", "seed",
-                                          "max over blocks of rise / SE", z, holds=z <= k,
-                                          decidable=bool(rise.shape[1]) and rise.shape[0] > 2, tolerance=k,
-                                          tolerance_reason=f"k = {k:.3g}: 5 sigma family-wise over "
-                                          f"{rise.shape[1]} block pairs (t, {rise.shape[0] - 1} dof); the spec's "
-                                          "2 SE per pair fails by chance over many pairs"))
+            q[f"max_rise_z_{name}"] = exact(float(np.max(rise.mean(axis=0) / se)) if rise.shape[1] else math.nan,
+                                            "max over successive 10-step blocks of the seed-mean rise / its SE")
+            q[f"rise_k_{name}"] = exact(k, f"5 sigma family-wise over {rise.shape[1]} block pairs: one-sided quantile "
+                                        f"of Student's t, {rise.shape[0] - 1} dof, Bonferroni")
+            q[f"rise_decided_{name}"] = condition(bool(rise.shape[1]) and rise.shape[0] > 2,
+                                                  "there is a pair of 10-step blocks and more than 2 replicates")
     sweep = [curve_key(alpha=float(x)) for x in p["sweep_alphas"]]
     sim_gaps = {n: _bootstrap(a[curve_array(n, "test")], overfitting_gap, rng) for n in sweep}
     dmft_gaps = {n: float(np.array(out["curves"][n]["dmft"]["test"])[-1] - min(out["curves"][n]["dmft"]["test"]))
@@ -453,47 +452,35 @@ def fit_fig3(a: Arrays, p: dict[str, Any]) -> Result:
                  "train": stats.mean(a[curve_array(n, "train")][:, -1]).to_dict(),
                  "gap": sim_gaps[n].to_dict(), "dmft_gap": dmft_gaps[n]} for n in sweep}
     out["sweep"] = {"alphas": p["sweep_alphas"], "by_alpha": final}
-    horizon = []  # claims about the spec's T = 300
-    peak_set = {curve_key(alpha=x) for x in (0.75, 1.0, 1.25)}
+    q["horizon"] = horizon(p)  # the claims below are about the spec's T = 300
+    q["peak_swept"] = condition({curve_key(alpha=x) for x in PEAK_ALPHAS} <= set(sweep),
+                                "the sweep contains alpha = 0.75, 1 and 1.25")
     for label, gaps in (("dmft", dmft_gaps), ("sim", {n: g.value for n, g in sim_gaps.items()})):
-        top = max(gaps, key=gaps.get)
-        horizon.append(audit.composite(f"bordelon/fig3/overfit_peak_{label}", f"the overfitting gap L(T) - min L peaks "
-                                      f"near alpha = 1 ({label})", "seed", "argmax of the gap over alpha (alpha)",
-                                      float(curve_changes(top)["alpha"]), holds=top in peak_set,
-                                      decidable=peak_set <= set(gaps), tolerance=0.25,
-                                      tolerance_reason="argmax in {0.75, 1, 1.25} (spec)"))
+        q.each("overfit_peak", label=label)
+        q[f"overfit_peak_{label}"] = exact(float(curve_changes(max(gaps, key=gaps.get))["alpha"]),
+                                           f"alpha of the largest overfitting gap L(T) - min L ({label})")
     one = curve_key(alpha=1.0)
     if one in sim_gaps:
-        horizon.append(audit.ordering("bordelon/fig3/overfit_gap_a1", "full batch at alpha = 1 overfits: L(T) - min L "
-                                     "> 5 SE (also the grey curve of the SGD panel rising after its minimum)", "seed",
-                                     "gap of the seed-mean curve, bootstrap SE", sim_gaps[one], k=5.0))
+        q.each("overfit_a1")
+        q["overfit_gap_a1"] = sim_gaps[one]
+    q["interpolation_bound"] = exact(0.05 * sigma2, "0.05 sigma^2 (spec)")
     for x in p["sweep_alphas"]:
         n = curve_key(alpha=float(x))
-        train = stats.mean(a[curve_array(n, "train")][:, -1])
+        q[f"final_train_{n}"] = stats.mean(a[curve_array(n, "train")][:, -1])
         if x <= 0.75:
-            horizon.append(audit.at_most(f"bordelon/fig3/interpolation_{n}", f"alpha = {x:g} <= 0.75: the training set "
-                                        "is interpolated, final train loss < 0.05 sigma^2", "derived",
-                                        "mean final train loss", train, 0.05 * sigma2))
+            q.each("interpolation", curve=n, alpha=x)
         if x >= 2 and sigma2 > 0:
             ls_train, ls_test = dmft.least_squares_limits(x, p["sigma"], p["dimension"])
-            k = t_quantile(a[curve_array(n, "test")].shape[0])
-            horizon += [
-                audit.equality(f"bordelon/fig3/ls_limit_train_{n}", f"alpha = {x:g}: final train loss = sigma^2 "
-                               "(P - D)/P (least squares, finite D)", "derived", "mean final train loss", train,
-                               ls_train, k=k),
-                audit.equality(f"bordelon/fig3/ls_limit_test_{n}", f"alpha = {x:g}: final test loss = sigma^2 "
-                               "(1 + D/(P - D - 1)) (least squares, finite D)", "derived", "mean final test loss",
-                               stats.mean(a[curve_array(n, "test")][:, -1]), ls_test, k=k),
-            ]
-    claims += at_horizon(p, horizon)
+            q.each("ls_limit", curve=n, alpha=x)
+            q[f"final_test_{n}"] = stats.mean(a[curve_array(n, "test")][:, -1])
+            q[f"ls_train_{n}"] = exact(ls_train, "sigma^2 (P - D)/P (least squares, finite D)")
+            q[f"ls_test_{n}"] = exact(ls_test, "sigma^2 (1 + D/(P - D - 1)) (least squares, finite D)")
     batches = [curve_key(optimiser="sgd", alpha_B=float(b)) for b in p["sgd_batches"]]
     for small, large in zip(batches, batches[1:], strict=False):
-        claims.append(audit.ordering(f"bordelon/fig3/sgd_batch_{small}_{large}", f"one-pass SGD: larger batches reach "
-                                     f"a lower loss at T ({small} -> {large})", "derived",
-                                     "loss(smaller batch) - loss(larger), adjacent z > 2",
-                                     gap(a[curve_array(small, "test")][:, -1], a[curve_array(large, "test")][:, -1]),
-                                     k=2.0))
-    return out, claims
+        q.each("sgd_batch", small=small, large=large)
+        q[f"sgd_batch_{small}_{large}"] = gap(a[curve_array(small, "test")][:, -1],
+                                               a[curve_array(large, "test")][:, -1])
+    return out, q
 
 
 # ------------------------------------------------------------------------------------------- fig4, fig5
@@ -507,67 +494,58 @@ def fit_fig4(a: Arrays, p: dict[str, Any]) -> Result:
     """fig4: residual nets (depth-scaled): agreement, initial loss, depth limit, richness."""
     times = claim_times(p["times"], p["steps"])
     out: dict[str, Any] = {}
-    claims = []
+    q = Quantities()
+    listed(q, "init", "depth_limit", "richness")
     for changes in fig4_variations(p):
-        name, setting, _, out[name], agree = compared_curve(a, p, changes, "bordelon/fig4/agree", times,
-                                                                 ("test", "train"))
-        claims += agree
-        claims.append(audit.equality(f"bordelon/fig4/init_{name}", f"initial loss = 1 + (1 + beta^2)^L/(gamma0^2 nu) "
-                                     f"+ sigma^2 ({name})", "derived", "mean test loss at t = 0",
-                                     stats.mean(a[curve_array(name, "test")][:, 0]), residual_initial_loss(setting),
-                                     k=t_quantile(a[curve_array(name, "test")].shape[0])))
+        name, setting, _, out[name] = compared_curve(q, a, p, changes, times, ("test", "train"))
+        q.each("init", curve=name)
+        q[f"init_{name}"] = stats.mean(a[curve_array(name, "test")][:, 0])
+        q[f"init_theory_{name}"] = exact(residual_initial_loss(setting), "1 + (1 + beta^2)^L/(gamma0^2 nu) + sigma^2 "
+                                         "(spec §3.7)")
     depths = sorted(p["depths"])
     if len(depths) >= 4:
-        l2, l4, l8, l16 = (np.array(out[curve_key(L=L)]["dmft"]["test"]) for L in depths[-4:])
-        far, near = float(np.max(np.abs(l16 - l8))), float(np.max(np.abs(l4 - l2)))
-        claims.append(audit.composite("bordelon/fig4/depth_limit_dmft", f"1/sqrt(L) branches converge in depth: "
-                                      f"max_t |L_{depths[-1]} - L_{depths[-2]}| <= half max_t |L_{depths[-3]} - "
-                                      f"L_{depths[-4]}| (DMFT)", "seed", "max_t difference of the deepest pair",
-                                      far, holds=far <= 0.5 * near, decidable=True, tolerance=0.5 * near,
-                                      tolerance_reason="half the shallow pair's difference (spec)"))
-        deepest, second = (a[curve_array(curve_key(L=L), "test")][:, -1] for L in (depths[-1], depths[-2]))
-        deep = gap(deepest, second)
-        claims.append(audit.at_most("bordelon/fig4/depth_limit_sim", f"1/sqrt(L) branches converge in depth: the final "
-                                    f"losses at L = {depths[-2]} and {depths[-1]} agree within 3 SE (simulation)",
-                                    "seed", "|difference of final losses|",
-                                    stats.Estimate(abs(deep.value), deep.stderr, deep.n), 0.0))
+        d1, d2, d3, d4 = depths[-4:]
+        l1, l2, l3, l4 = (np.array(out[curve_key(L=L)]["dmft"]["test"]) for L in depths[-4:])
+        q.each("depth_limit", d1=d1, d2=d2, d3=d3, d4=d4)
+        q["depth_far_dmft"] = exact(float(np.max(np.abs(l4 - l3))), f"max_t |L_{d4} - L_{d3}| (DMFT)")
+        q["depth_near_half_dmft"] = exact(0.5 * float(np.max(np.abs(l2 - l1))),
+                                          f"half max_t |L_{d2} - L_{d1}| (DMFT; spec)")
+        deep = gap(*(a[curve_array(curve_key(L=L), "test")][:, -1] for L in (d4, d3)))
+        q["depth_limit_sim"] = stats.Estimate(abs(deep.value), deep.stderr, deep.n)
     rich = [curve_key(gamma0=float(g)) for g in sorted(p["gamma0s"])]
     for low, high in zip(rich, rich[1:], strict=False):
-        claims.append(audit.ordering(f"bordelon/fig4/richness_{low}_{high}", f"richer is faster: the final loss falls "
-                                     f"from {low} to {high}", "derived", "loss(lower gamma0) - loss(higher)",
-                                     gap(a[curve_array(low, "test")][:, -1], a[curve_array(high, "test")][:, -1])))
-    return out, claims
+        q.each("richness", low=low, high=high)
+        q[f"richness_{low}_{high}"] = gap(a[curve_array(low, "test")][:, -1], a[curve_array(high, "test")][:, -1])
+    return out, q
+
+
+#: the spec's largest spread of log10 eta* across depth for 1/sqrt(L) branches (decades; fig5), together with 1/4 of
+#: the constant-branch shift
+SCALED_MAX_SPREAD = 0.25
 
 
 def fit_fig5(a: Arrays, p: dict[str, Any]) -> Result:
     """fig5: depth transfer of the learning rate: constant branches shift the optimum, 1/sqrt(L) ones do not."""
     const = [{"L": L, "depth_scaled": False} for L in p["const_depths"]]
     scaled = [{"L": L, "depth_scaled": True} for L in p["scaled_depths"]]
-    out, rows = sweep_claims("fig5", a, p, const + scaled)
+    q = Quantities()
+    out = sweep_quantities(q, a, p, const + scaled)
     c_sim, c_dmft = _optima(out, [curve_key(**c) for c in const])
-    s_names = [curve_key(**c) for c in scaled if c["L"] >= 2]
-    s_sim, s_dmft = _optima(out, s_names)
+    s_sim, s_dmft = _optima(out, [curve_key(**c) for c in scaled if c["L"] >= 2])
     shift_dmft = c_dmft[-1] - c_dmft[0]
     shift_sim = c_sim[-1] - c_sim[0]
-    spread_dmft = float(max(s_dmft) - min(s_dmft))
-    spread_sim = _spread_estimate(s_sim)
-    return out, list(rows.values()) + at_horizon(p, [
-        audit.composite("bordelon/fig5/const_shift_dmft", f"constant branches: log10 eta* falls by >= 1 decade from "
-                        f"L = {p['const_depths'][0]} to {p['const_depths'][-1]} (DMFT)", "derived",
-                        "shift of log10 eta* (DMFT)", shift_dmft, holds=shift_dmft <= -1, decidable=True, tolerance=1.0,
-                        tolerance_reason="spec bound"),
-        audit.at_most("bordelon/fig5/const_shift_sim", f"constant branches: log10 eta* falls by >= 1 decade from L = "
-                      f"{p['const_depths'][0]} to {p['const_depths'][-1]} (simulation)", "derived",
-                      "shift of log10 eta*, bootstrap SE", shift_sim, -1.0),
-        audit.composite("bordelon/fig5/scaled_transfer_dmft", "1/sqrt(L) branches: log10 eta* varies by <= 0.25 decade "
-                        "and <= 1/4 of the constant-branch shift over L >= 2 (DMFT)", "seed",
-                        "spread of log10 eta* (DMFT)", spread_dmft,
-                        holds=spread_dmft <= min(0.25, abs(shift_dmft) / 4), decidable=True,
-                        tolerance=min(0.25, abs(shift_dmft) / 4), tolerance_reason="spec bound"),
-        audit.at_most("bordelon/fig5/scaled_transfer_sim", "1/sqrt(L) branches: log10 eta* varies by <= 0.25 decade "
-                      "and <= 1/4 of the constant-branch shift over L >= 2 (simulation)", "seed",
-                      "spread of log10 eta*, bootstrap SE", spread_sim, min(0.25, abs(shift_sim.value) / 4)),
-    ])
+    q["horizon"] = horizon(p)
+    q.each("shift", first=p["const_depths"][0], last=p["const_depths"][-1])
+    q["const_shift_dmft"] = exact(shift_dmft, "constant-branch DMFT log10 eta*, deepest minus shallowest")
+    q["const_shift_sim"] = shift_sim
+    q["scaled_spread_dmft"] = exact(float(max(s_dmft) - min(s_dmft)), "max - min over L >= 2 of the 1/sqrt(L) "
+                                    "DMFT log10 eta*")
+    q["scaled_spread_sim"] = _spread_estimate(s_sim)
+    for label, shift in (("dmft", shift_dmft), ("sim", shift_sim.value)):
+        q[f"scaled_bound_{label}"] = exact(min(SCALED_MAX_SPREAD, abs(shift) / 4),
+                                           f"min({SCALED_MAX_SPREAD:g} decade (spec), 1/4 of the |constant-branch "
+                                           f"shift| ({label}))")
+    return out, q
 
 
 # ------------------------------------------------------------------------------------------------ fig6
@@ -577,43 +555,36 @@ def fit_fig6_sgd(a: Arrays, p: dict[str, Any]) -> Result:
     variations = ([{"optimiser": "sgd", "alpha_B": power_law_batch(p, b)} for b in p["batches"]]
                   + [{"optimiser": "population"}])
     out: dict[str, Any] = {}
-    claims = []
+    q = Quantities()
     finals = []
     for changes, batch in zip(variations, [*p["batches"], None], strict=True):
-        curve = compared_curve(a, p, changes, "bordelon/fig6/agree_sgd", times, claim=batch is None or batch >= 8)
+        curve = compared_curve(q, a, p, changes, times, claim=batch is None or batch >= 8)
         out[curve.name] = curve.summary | {"batch": batch}
         finals.append(float(curve.theory.test_loss[-1]))
-        claims += curve.claims
-    ordered = bool(np.all(np.diff(finals) < 0))
-    claims.append(audit.composite("bordelon/fig6/batch_dmft", "SGD noise: the DMFT final loss is ordered batch "
-                                  f"{' > '.join(map(str, p['batches']))} > population", "seed",
-                                  "smallest successive drop of the DMFT final loss", float(-np.max(np.diff(finals))),
-                                  holds=ordered, decidable=True, tolerance=0.0, tolerance_reason="deterministic"))
+    q.each("batches", order=" > ".join(map(str, p["batches"])))
+    q["batch_dmft"] = exact(float(-np.max(np.diff(finals))), "smallest successive drop of the DMFT final loss, "
+                            "batches in increasing order, then population")
     small, pop = curve_key(**variations[0]), curve_key(**variations[-1])
-    claims.append(audit.ordering("bordelon/fig6/batch_sim", f"SGD noise: batch {p['batches'][0]} ends above population "
-                                 "GD (paired seeds)", "seed", "paired final-loss difference",
-                                 paired_gap(a[curve_array(small, "test")][:, -1], a[curve_array(pop, "test")][:, -1]),
-                                 k=3.0))
-    return out, claims
+    q["batch_sim"] = paired_gap(a[curve_array(small, "test")][:, -1], a[curve_array(pop, "test")][:, -1])
+    return out, q
 
 
 def fit_fig6_width(a: Arrays, p: dict[str, Any]) -> Result:
     """fig6b: widths on power-law data (population GD): agreement, wider is better, the nu = inf DMFT."""
     times = claim_times(p["times"], p["steps"])
     out: dict[str, Any] = {}
-    claims = []
+    q = Quantities()
+    listed(q, "wider")
     names = []
     for nu in p["nus"]:
-        curve = compared_curve(a, p, {"nu": float(nu)}, "bordelon/fig6/agree_width", times)
+        curve = compared_curve(q, a, p, {"nu": float(nu)}, times)
         names.append(curve.name)
         out[curve.name] = curve.summary
-        claims += curve.claims
     out[curve_key(nu=math.inf)] = {"dmft": {"test": solve({**p, "nu": math.inf}).test_loss.tolist()}}
     for narrow, wide in zip(names, names[1:], strict=False):
-        claims.append(audit.ordering(f"bordelon/fig6/wider_{narrow}_{wide}", f"wider is better on power-law data "
-                                     f"({narrow} -> {wide})", "seed", "final loss(narrower) - loss(wider), z > 3",
-                                     gap(a[curve_array(narrow, "test")][:, -1], a[curve_array(wide, "test")][:, -1])))
-    return out, claims
+        q.each("wider", narrow=narrow, wide=wide)
+        q[f"wider_{narrow}_{wide}"] = gap(a[curve_array(narrow, "test")][:, -1], a[curve_array(wide, "test")][:, -1])
+    return out, q
 
 
 def loglog_slope(t: np.ndarray, loss: np.ndarray, tau_window: tuple[float, float], eta0: float) -> np.ndarray:
@@ -629,6 +600,10 @@ def loglog_slope(t: np.ndarray, loss: np.ndarray, tau_window: tuple[float, float
 #: the windows and tolerances of spec fig6c (tau = eta0 t); the tolerances cover the drift of the local exponent
 #: between adjacent windows (transients, truncation), not statistical error
 SLOPE_WINDOWS = {"hard_lazy": (10.0, 300.0), "hard_rich": (30.0, 300.0), "easy": (1.0, 10.0)}
+
+
+#: the margin by which the rich slope must lie below the lazy one (spec fig6c): part of that claim's statistic
+RICH_FASTER_MARGIN = 0.06
 
 
 def fit_fig6_difficulty(a: Arrays, p: dict[str, Any]) -> Result:
@@ -656,41 +631,28 @@ def fit_fig6_difficulty(a: Arrays, p: dict[str, Any]) -> Result:
                 summary["dmft_nu_inf"] = solve(setting, nu=math.inf, gamma0=float(gamma0),
                                                steps=min(p["theory_steps"], task["steps"])).test_loss.tolist()
             out[name] = summary | {"slope": slopes[beta, gamma0].to_dict(), "window_tau": list(window)}
-    claims = []
-    hard = [t["source_exponent"] for t in p["tasks"] if t["source_exponent"] < 1]
-    easy = [t["source_exponent"] for t in p["tasks"] if t["source_exponent"] > 1]
-    for beta in hard:
+    q = Quantities()
+    listed(q, "hard", "easy")
+    q["k_slope"] = exact(t_quantile(p["replicates"]), f"two-sided 5-sigma quantile of Student's t, "
+                                                      f"{max(p['replicates'] - 1, 1)} dof (S = {p['replicates']})")
+    for task in p["tasks"]:
+        beta = float(task["source_exponent"])
         lazy, rich = slopes[beta, lazy_g], slopes[beta, rich_g]
-        effect = 2 * beta / (1 + beta) - beta  # the acceleration the two exponents must tell apart
-        claims += [
-            audit.equality(f"bordelon/fig6/lazy_exponent_b{beta:g}", f"lazy (gamma0 = {lazy_g:g}): L ~ tau^-beta, "
-                           f"beta = {beta:g}", "derived", "mean per-seed log-log slope", lazy, -beta, allowance=0.05,
-                           allowance_reason="local-exponent drift between windows (spec)", effect=effect,
-                           k=t_quantile(p["replicates"])),
-            audit.equality(f"bordelon/fig6/rich_exponent_b{beta:g}", f"rich (gamma0 = {rich_g:g}): L ~ "
-                           f"tau^(-2beta/(1+beta)), beta = {beta:g} (acceleration)", "seed",
-                           "mean per-seed log-log slope", rich, -2 * beta / (1 + beta), allowance=0.08,
-                           allowance_reason="local-exponent drift between windows (spec)", effect=effect,
-                           k=t_quantile(p["replicates"])),
-            audit.ordering(f"bordelon/fig6/rich_faster_b{beta:g}", "rich training is faster: its slope is below the "
-                           "lazy one by more than 0.06", "seed", "lazy slope - rich slope - 0.06",
-                           stats.Estimate(lazy.value - rich.value - 0.06, math.hypot(lazy.stderr, rich.stderr),
-                                          lazy.n)),
-        ]
-    for beta in easy:
-        lazy, rich = slopes[beta, lazy_g], slopes[beta, rich_g]
-        diff = rich - lazy
-        claims += [
-            audit.at_most(f"bordelon/fig6/easy_unchanged_b{beta:g}", f"easy task (beta = {beta:g}): rich and lazy "
-                          "exponents agree within 0.1", "derived", "|rich slope - lazy slope|",
-                          stats.Estimate(abs(diff.value), diff.stderr, diff.n), 0.1),
-            *(audit.equality(f"bordelon/fig6/easy_{label}_b{beta:g}", f"easy task: the {label} exponent is -beta "
-                             f"= {-beta:g}", "derived", "mean per-seed log-log slope", est, -beta, allowance=0.15,
-                             allowance_reason="local-exponent drift (spec)", k=t_quantile(p["replicates"]))
-              for label, est in
-              (("lazy", lazy), ("rich", rich))),
-        ]
-    return out, claims
+        q[f"lazy_slope_b{beta:g}"], q[f"rich_slope_b{beta:g}"] = lazy, rich
+        if beta < 1:
+            q.each("hard", beta=beta, lazy=lazy_g, rich=rich_g)
+            q[f"lazy_theory_b{beta:g}"] = exact(-beta, "-beta (lazy)")
+            q[f"rich_theory_b{beta:g}"] = exact(-2 * beta / (1 + beta), "-2beta/(1+beta) (rich)")
+            # the acceleration the two exponents must tell apart
+            q[f"acceleration_b{beta:g}"] = exact(2 * beta / (1 + beta) - beta, "2beta/(1+beta) - beta")
+            q[f"rich_faster_b{beta:g}"] = stats.Estimate(lazy.value - rich.value - RICH_FASTER_MARGIN,
+                                                         math.hypot(lazy.stderr, rich.stderr), lazy.n)
+        if beta > 1:
+            diff = rich - lazy
+            q.each("easy", beta=beta)
+            q[f"easy_theory_b{beta:g}"] = exact(-beta, "-beta (lazy and rich)")
+            q[f"easy_difference_b{beta:g}"] = stats.Estimate(abs(diff.value), diff.stderr, diff.n)
+    return out, q
 
 
 # ---------------------------------------------------------------------------------------------- table1
@@ -757,26 +719,17 @@ def fit_table1(a: Arrays, p: dict[str, Any]) -> Result:
                              largest_pair=True)
     out = {"rows": rows, "dmft_time_exponent": t_exp, "simulation_time_exponent": d_exp,
            "solver_max_rel_diff": solver_gap, "sampler_max_rel_diff": sampler_gap, "markdown": table_markdown(rows)}
-    claims = [
-        audit.composite("bordelon/table1/dmft_exponent", "row-wise DMFT time grows like T^3 (exponent in [2.3, 3.5])",
-                        "derived", "least-squares log-log slope over T", t_exp,
-                        holds=2.3 <= t_exp <= 3.5, decidable=bool(np.isfinite(t_exp)) and max(rowwise) > 0.2,
-                        tolerance=0.6, tolerance_reason="interval [2.3, 3.5] absorbs timing noise (spec); decided "
-                        "when the largest solve takes > 0.2 s"),
-        audit.composite("bordelon/table1/simulation_exponent", "simulation time per seed grows like D^2 (exponent in "
-                        "[1.5, 2.5], D 800 -> 1600)", "derived", "log time ratio / log D ratio", d_exp,
-                        holds=1.5 <= d_exp <= 2.5,
-                        decidable=bool(np.isfinite(d_exp)) and max(a[timing_array("reduced", "wall_s")]) > 0.2,
-                        tolerance=0.5, tolerance_reason="interval [1.5, 2.5] absorbs timing noise (spec)"),
-        audit.composite("bordelon/table1/solvers_agree", "row-wise and fixed-point DMFT agree (C0)", "derived",
-                        "max relative difference of the test loss", solver_gap, holds=solver_gap <= 1e-8,
-                        decidable=True, tolerance=1e-8, tolerance_reason="spec bound"),
-        audit.composite("bordelon/table1/samplers_agree", "reduced and brute-force simulations agree from the same "
-                        f"initial weights (D = {p['check_dimension']})", "derived",
-                        "max relative difference of the test loss", sampler_gap, holds=sampler_gap <= 1e-9,
-                        decidable=True, tolerance=1e-9, tolerance_reason="spec bound"),
-    ]
-    return out, claims
+    q = Quantities()
+    q["dmft_time_exponent"] = exact(t_exp, "least-squares log-log slope of the row-wise DMFT time over T")
+    q["dmft_timed"] = condition(bool(np.isfinite(t_exp)) and max(rowwise) > 0.2,
+                                "the exponent is finite and the largest solve takes > 0.2 s")
+    q["simulation_time_exponent"] = exact(d_exp, "log time ratio / log D ratio of the reduced simulation, two "
+                                          "largest D")
+    q["simulation_timed"] = condition(bool(np.isfinite(d_exp)) and max(a[timing_array("reduced", "wall_s")]) > 0.2,
+                                      "the exponent is finite and the largest simulation takes > 0.2 s")
+    q["solver_gap"] = exact(solver_gap, "max relative difference of the row-wise and fixed-point DMFT test loss")
+    q["sampler_gap"] = exact(sampler_gap, "max relative difference of the reduced and brute-force test loss")
+    return out, q
 
 
 # ----------------------------------------------------------------------------------------- figA1, figA2
@@ -792,25 +745,28 @@ def fit_figA1(a: Arrays, p: dict[str, Any]) -> Result:
         mean, se = seed_mean(per_class[:, k])
         out["class"].append({"lambda": lam, "mean": mean.tolist(), "se": se.tolist()})
     out["dmft"]["class"] = theory.class_loss.tolist()
-    claims = agreement("bordelon/figA1/agree", "two-level", a, name, theory, times, p["dimension"], ("test", "train")) \
-        if stable_margin(setting) else []
+    q = Quantities()
+    listed(q, "agree")
+    student_k(q, name, a[curve_array(name, "test")].shape[0])
+    if stable_margin(setting):
+        agreement(q, a, name, theory, times, p["dimension"], ("test", "train"), label="two-level")
     ratio = per_class[:, :, -1] / per_class[:, :, 0]
-    claims.append(audit.ordering("bordelon/figA1/fast_class", "the lambda = 2 class has the smaller L_k(T)/L_k(0)",
-                                 "derived", "paired ratio(lambda = 0.5) - ratio(lambda = 2)",
-                                 paired_gap(ratio[:, 1], ratio[:, 0]), k=3.0))
-    return out, claims
+    q["fast_class"] = paired_gap(ratio[:, 1], ratio[:, 0])
+    return out, q
 
 
 def fit_figA2(a: Arrays, p: dict[str, Any]) -> Result:
     """figA2: unequal widths: the initial loss is 1 + 1/(gamma0^2 nu_2), independent of nu_1."""
     out: dict[str, Any] = {}
-    claims = []
+    q = Quantities()
+    listed(q, "init")
     for pair in p["width_ratios"]:
         name = curve_key(width_ratios=[float(r) for r in pair])
         out[name] = curve_summary(a, name, None) | {"width_ratios": pair}
-        init = 1 + 1 / (p["gamma0"] ** 2 * pair[-1]) + p["sigma"] ** 2
         x = a[curve_array(name, "test")][:, 0]
-        claims.append(audit.equality(f"bordelon/figA2/init_{name}", f"initial loss = 1 + 1/(gamma0^2 nu_L) depends on "
-                                     f"the last width only (nu = {pair})", "derived", "mean test loss at t = 0",
-                                     stats.mean(x), init, k=t_quantile(x.size)))
-    return out, claims
+        q.each("init", curve=name, pair=pair)
+        q[f"init_{name}"] = stats.mean(x)
+        q[f"init_theory_{name}"] = exact(1 + 1 / (p["gamma0"] ** 2 * pair[-1]) + p["sigma"] ** 2,
+                                         "1 + 1/(gamma0^2 nu_L) + sigma^2")
+        student_k(q, name, x.size)
+    return out, q
