@@ -8,7 +8,20 @@ import numpy as np
 import pytest
 
 from deeplimits import audit, io, stats
-from deeplimits.audit import AtMost, Bound, Claim, Equality, Member, Ordering, PrefersLaw, RejectsLaw, SameLaw
+from deeplimits.audit import (
+    AtMost,
+    Beyond,
+    Bound,
+    Claim,
+    Equality,
+    Gated,
+    Member,
+    Ordering,
+    PrefersLaw,
+    Reaches,
+    RejectsLaw,
+    SameLaw,
+)
 from deeplimits.quantities import Quantities, condition, missing, theory
 
 
@@ -70,6 +83,20 @@ def test_deterministic_verdicts():
                   gate=condition(False, "the null distance is below the bound")) == "inconclusive"
     assert decide(Member("e", (0.75, 1.0, 1.25)), e=theory(1.0, "argmax")) == "holds"
     assert decide(Member("e", (0.75, 1.0, 1.25)), e=theory(2.0, "argmax")) == "fails"
+
+
+def test_beyond_reaches_and_gated_verdicts():
+    assert decide(Beyond("e", 1.0), e=_est(1.4, 0.1)) == "holds"  # 4 SE above the bound
+    assert decide(Beyond("e", 1.0, below=True), e=_est(1.4, 0.1)) == "fails"
+    assert decide(Beyond("e", 1.0), e=_est(1.2, 0.1)) == "inconclusive"
+    enough, few = condition(True, "100000 draws"), condition(False, "100000 draws")
+    assert decide(Reaches("ess", 500.0, decided="gate"), ess=theory(800.0, "ESS"), gate=few) == "holds"
+    assert decide(Reaches("ess", 500.0, decided="gate"), ess=theory(300.0, "ESS"), gate=few) == "inconclusive"
+    assert decide(Reaches("ess", 500.0, decided="gate"), ess=theory(300.0, "ESS"), gate=enough) == "fails"
+    gated = Gated(Equality("e", 1.0), decided="gate", also=(Bound("step", upper=0.0),))
+    assert decide(gated, e=_est(1.0, 0.01), step=theory(-1.0, "rise"), gate=enough) == "holds"
+    assert decide(gated, e=_est(1.0, 0.01), step=theory(1.0, "rise"), gate=enough) == "fails"  # 'also' fails
+    assert decide(gated, e=_est(1.0, 0.01), step=theory(-1.0, "rise"), gate=few) == "inconclusive"
 
 
 def test_rows_expand_over_instances_and_missing_quantities_are_inconclusive():
