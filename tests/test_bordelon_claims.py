@@ -18,10 +18,11 @@ import yaml
 from conftest import SCHEMA
 
 from deeplimits import audit, io, pipeline
-from deeplimits.audit import Bound, Claim, Equality, Gated, Quantities
+from deeplimits.audit import Bound, Claim, Equality, Gated
 from deeplimits.documents.bordelon import fit
 from deeplimits.documents.bordelon import sample as sampling
 from deeplimits.documents.bordelon.claims import CLAIMS
+from deeplimits.quantities import Quantities, theory
 from deeplimits.rng import Chunks, Seeds
 from deeplimits.stats import Estimate
 
@@ -73,7 +74,7 @@ def test_horizon_claims_are_inconclusive_before_the_horizon():
     for steps, observed in ((30, ["inconclusive"] * 2), (100, ["holds", "fails"])):
         q = Quantities()
         q["x"] = Estimate(0.0, 1.0, 10)
-        q["y"], q["y_step"] = audit.theory(2.0, "shift"), audit.theory(-0.5, "smallest step")  # not monotone: fails
+        q["y"], q["y_step"] = theory(2.0, "shift"), theory(-0.5, "smallest step")  # not monotone: fails
         q["horizon"] = fit.horizon({"steps": steps, "claim_horizon": 100})
         records = _records("fig2", {}, q, rows)
         assert [r["observed"] for r in records] == observed
