@@ -1,4 +1,5 @@
-"""Claims as data: each rule kind's verdicts, row expansion, missing quantities, the audit job and the CLI."""
+"""Claims as data: each rule kind's verdicts and power (inconclusive whenever detectable >= effect), row expansion,
+missing quantities, the audit job and its summary."""
 
 from __future__ import annotations
 
@@ -38,8 +39,15 @@ def decide(rule, **quantities) -> str:
 
 
 def test_equality_verdicts():
-    assert decide(Equality("e", 1.0), e=_est(1.04, 0.01)) == "holds"
+    assert decide(Equality("e", 1.0), e=_est(1.04, 0.01)) == "holds"  # 5 SE = 0.05 < effect 10 % of 1
     assert decide(Equality("e", 1.0), e=_est(1.06, 0.01)) == "fails"
+    assert decide(Equality("e", 1.0), e=_est(1.0, 0.03)) == "inconclusive"  # 5 SE = 0.15 >= effect 0.1
+    assert decide(Equality("e", 0.0), e=_est(0.0, 0.01)) == "inconclusive"  # no effect stated against 0
+    assert decide(Equality("e", 0.0, effect=0.1), e=_est(0.0, 0.01)) == "holds"
+    replicates = stats.Estimate(1.2, 0.01, 8)  # k = 5-sigma t quantile, 7 dof (about 17): tolerance 0.17
+    assert decide(Equality("e", 1.0, effect=0.5), e=replicates) == "fails"
+    assert decide(Equality("e", 1.0, effect=0.5), e=stats.Estimate(1.16, 0.01, 8)) == "holds"
+    assert audit.equality_k(8) == pytest.approx(17.1, abs=0.05) and audit.equality_k(30) == 5
     assert decide(Equality("e", "t", allowance="a", allowance_reason="bias"), e=_est(1.06, 0.01),
                   t=theory(1.0, "one"), a=theory(0.02, "bias")) == "holds"
     assert decide(Equality("e", 1.0, effect=0.3), e=_est(1.0, 0.1)) == "inconclusive"  # 5 SE = 0.5 >= 0.3
@@ -51,17 +59,26 @@ def test_equality_verdicts():
 
 
 def test_ordering_and_at_most_verdicts():
-    assert decide(Ordering("g"), g=_est(0.4, 0.1)) == "holds"
-    assert decide(Ordering("g"), g=_est(-0.4, 0.1)) == "fails"
-    assert decide(Ordering("g"), g=_est(0.2, 0.1)) == "inconclusive"
-    assert decide(AtMost("e"), e=_est(0.25, 0.1)) == "holds"  # within 3 SE of the bound 0
-    assert decide(AtMost("e"), e=_est(0.35, 0.1)) == "fails"
-    assert decide(AtMost("e"), e=_est(0.0, math.nan)) == "inconclusive"
+    predicted = Ordering("g", theory=1.0)  # threshold 3 SE = 0.3, detectable 0.6 < the predicted gap
+    assert decide(predicted, g=_est(0.4, 0.1)) == "holds"
+    assert decide(predicted, g=_est(-0.4, 0.1)) == "fails"
+    assert decide(predicted, g=_est(0.2, 0.1)) == "fails"  # the predicted gap would have shown
+    assert decide(Ordering("g", theory=0.5), g=_est(0.4, 0.1)) == "inconclusive"  # 0.6 >= 0.5: no power
+    assert decide(Ordering("g"), g=_est(0.4, 0.1)) == "inconclusive"  # no predicted gap, no effect stated
+    bound = AtMost("e", bound=1.0)  # the claim carries the burden: estimate + 3 SE <= bound
+    assert decide(bound, e=_est(0.6, 0.1)) == "holds"
+    assert decide(bound, e=_est(1.4, 0.1)) == "fails"
+    assert decide(bound, e=_est(0.8, 0.1)) == "inconclusive"
+    assert decide(AtMost("e", bound=1.0, margin=True), e=_est(1.25, 0.1)) == "holds"  # the spec's "bound + 3 SE"
+    assert decide(AtMost("e", bound=1.0, margin=True), e=_est(1.35, 0.1)) == "fails"
+    assert decide(bound, e=_est(0.0, math.nan)) == "inconclusive"
 
 
 def test_law_verdicts():
-    close = stats.KSResult(distance=0.01, p_value=1e-9, n_eff=100.0)
-    assert decide(SameLaw("ks"), ks=close) == "fails"
+    far = stats.KSResult(distance=0.01, p_value=1e-9, n_eff=40_000.0)  # critical distance 0.0137
+    assert decide(SameLaw("ks", effect=0.05), ks=far) == "fails"
+    assert decide(SameLaw("ks"), ks=far) == "inconclusive"  # no effect stated
+    close = stats.KSResult(distance=0.01, p_value=0.3, n_eff=100.0)
     assert decide(SameLaw("ks", effect=0.05), ks=close) == "inconclusive"  # critical distance 0.53 > 0.05
     strong = stats.KSResult(distance=0.05, p_value=1e-12, n_eff=40_000.0)
     weak = stats.KSResult(distance=0.001, p_value=0.5, n_eff=40_000.0)
@@ -86,9 +103,10 @@ def test_deterministic_verdicts():
 
 
 def test_beyond_reaches_and_gated_verdicts():
-    assert decide(Beyond("e", 1.0), e=_est(1.4, 0.1)) == "holds"  # 4 SE above the bound
-    assert decide(Beyond("e", 1.0, below=True), e=_est(1.4, 0.1)) == "fails"
-    assert decide(Beyond("e", 1.0), e=_est(1.2, 0.1)) == "inconclusive"
+    above = Beyond("e", 1.0, theory=2.0)  # predicted gap 1 > detectable 0.6
+    assert decide(above, e=_est(1.4, 0.1)) == "holds"  # 4 SE above the bound
+    assert decide(above, e=_est(1.2, 0.1)) == "fails"
+    assert decide(Beyond("e", 1.0, below=True, theory=0.0), e=_est(1.4, 0.1)) == "fails"
     enough, few = condition(True, "100000 draws"), condition(False, "100000 draws")
     assert decide(Reaches("ess", 500.0, decided="gate"), ess=theory(800.0, "ESS"), gate=few) == "holds"
     assert decide(Reaches("ess", 500.0, decided="gate"), ess=theory(300.0, "ESS"), gate=few) == "inconclusive"
@@ -134,7 +152,7 @@ def test_audit_job_decides_the_claim_table_and_appends_the_tables_of_the_fits(tm
     from deeplimits.jobs.audit import audit as audit_job
 
     q = Quantities()
-    q["dead_fraction"], q["dead_probability"] = stats.Estimate(0.1, 0.01, 900), theory(0.1, "1-(1-2^-n)^d")
+    q["dead_fraction"], q["dead_probability"] = stats.Estimate(0.1, 0.001, 90_000), theory(0.1, "1-(1-2^-n)^d")
     q.each("dead", n=10, d=100)
     moments = {"paper": "nica", "experiment": "moments", "quantities": q, "index": q.index, "parameters": {},
                "stats": {"markdown": "| a |\n|---|\n| 1 |\n"}}
@@ -146,3 +164,4 @@ def test_audit_job_decides_the_claim_table_and_appends_the_tables_of_the_fits(tm
     assert "## Table: nica/moments\n\n| a |" in md and md.count("## Table") == 1
     assert [(r["claim"], r["observed"]) for r in io.read_json(tmp_path / "o.json")] == [
         ("nica/moments/m4_n10_d100", "holds")]
+    assert "| nica | 1 | 1 | 0 | 0 | 0 | 0.5 | 0.5 |" in md  # the summary: detectable 0.005 / effect 0.01

@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import math
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +49,7 @@ K_ORDERING = 3.0
 TAGS = ("seed", "derived", "choice")
 VERDICTS = ("holds", "fails", "inconclusive")
 KEYS = ("paper", "figure", "claim", "kind", "text", "tag", "statistic", "estimate", "stderr", "theory",
-        "tolerance", "tolerance_reason", "expected", "observed")
+        "tolerance", "tolerance_reason", "effect", "detectable", "effect_reason", "expected", "observed")
 
 #: a quantity: its name in the stats (a template with ``{placeholders}``) or, for a constant, the number
 Ref = str | float
@@ -87,95 +88,128 @@ def _float(x: Any) -> float:
 
 
 # -------------------------------------------------------------------------------------------- rules
+# Each rule decides its row on the data and states its power: ``effect``, the deviation of the theory value the row
+# must rule out, and ``detectable``, the smallest deviation it would catch. ``_row`` makes a row inconclusive
+# whenever detectable >= effect (DESIGN.md "Audit power"), so no row holds without the power to fail.
 @dataclass(frozen=True)
 class Equality:
-    """|estimate - theory| <= k SE + allowance. ``effect``: the size of the deviation the claim must resolve
-    (None: any); inconclusive when the tolerance is at least the effect. ``k``: a number, or the quantity of a k the
-    fit computes (e.g. a Student-t quantile for an SE estimated from few replicates)."""
+    """|estimate - theory| <= k SE + allowance. k = 5, or the two-sided 5-sigma quantile of Student's t when the
+    SE comes from fewer than 30 replicates (the estimate's n; ``k`` names a quantity or number to override it);
+    the allowance only where the spec states one, with its reason. ``effect``: the deviation the row must rule
+    out, by default 10 % of a nonzero theory value. detectable = the tolerance."""
 
     estimate: Ref
     theory: Ref
     allowance: Ref = 0.0
     allowance_reason: str = ""
     effect: Ref | None = None
-    k: Ref = K_EQUALITY
+    k: Ref | None = None
     kind = "equality"
 
     def decide(self, q: Lookup) -> dict[str, Any]:
         est, se, target = q.value(self.estimate), q.stderr(self.estimate), q.value(self.theory)
-        allowance, k = abs(q.value(self.allowance)), q.value(self.k)
+        k = q.value(self.k) if self.k is not None else equality_k(q.get(self.estimate).get("n", 0))
+        allowance = abs(q.value(self.allowance))
         tolerance = k * se + allowance
-        reason = f"{k:g} SE" + (f" + {allowance:.3g} ({self.allowance_reason})" if allowance else "")
-        if not math.isfinite(tolerance):
-            return _row(est, se, target, tolerance, reason + "; no reliable SE (too few samples)", "inconclusive")
-        if self.effect is not None and tolerance >= abs(q.value(self.effect)):
-            effect = abs(q.value(self.effect))
-            return _row(est, se, target, tolerance, reason + f"; tolerance >= effect {effect:.3g}", "inconclusive")
-        return _row(est, se, target, tolerance, reason, _verdict(abs(est - target) <= tolerance))
+        reason = f"{k:.3g} SE" + (f" + {allowance:.3g} ({self.allowance_reason})" if allowance else "")
+        stated = self.effect is not None
+        effect = abs(q.value(self.effect)) if stated else 0.1 * abs(target) or None
+        return _row(est, se, target, tolerance, reason, _verdict(abs(est - target) <= tolerance), effect=effect,
+                    detectable=tolerance, effect_reason="stated" if stated else "10 % of the theory value")
+
+
+def equality_k(replicates: int) -> float:
+    """k of an equality: 5, or for an SE from S < 30 replicates the two-sided 5-sigma quantile of Student's t with
+    S - 1 degrees of freedom (8.3 at S = 16, 17 at S = 8)."""
+    if replicates == 0 or replicates >= 30:
+        return K_EQUALITY
+    from scipy import stats as sps  # lazy: only rows whose SE comes from few replicates need it
+
+    return float(sps.t.ppf(1 - P_FIVE_SIGMA / 2, max(replicates - 1, 1)))
+
+
+def _ordering(gap: float, se: float, k: float, predicted: float | None, effect: float | None,
+              **extra: Any) -> dict[str, Any]:
+    """A signed gap in the claimed direction: holds when gap >= k SE, fails below; its power is the predicted gap
+    (or the stated effect) against twice the threshold (detectable = 2 k SE)."""
+    threshold = k * se
+    return _row(gap, se, predicted, threshold, f"gap >= {k:g} SE in the claimed direction", _verdict(gap >= threshold),
+                effect=effect if effect is not None else predicted, detectable=2 * threshold,
+                effect_reason="stated" if effect is not None else "predicted gap", **extra)
 
 
 @dataclass(frozen=True)
 class Ordering:
-    """The claim 'gap > 0': holds when gap >= k SE, fails when gap <= -k SE, else inconclusive."""
+    """The claim 'gap > 0', the gap taken in the claimed direction. ``theory``: the predicted gap; ``effect``: the
+    gap the row must resolve where the theory predicts none (see :func:`_ordering`)."""
 
     gap: Ref
     theory: Ref | None = None
     k: float = K_ORDERING
+    effect: Ref | None = None
     kind = "ordering"
 
     def decide(self, q: Lookup) -> dict[str, Any]:
-        gap, se = q.value(self.gap), q.stderr(self.gap)
-        tolerance = self.k * se
-        target = None if self.theory is None else q.value(self.theory)
-        observed = ("inconclusive" if not math.isfinite(tolerance) else "holds" if gap >= tolerance
-                    else "fails" if gap <= -tolerance else "inconclusive")
-        return _row(gap, se, target, tolerance, f"gap >= {self.k:g} SE in the claimed direction", observed)
+        return _ordering(q.value(self.gap), q.stderr(self.gap), self.k,
+                         None if self.theory is None else q.value(self.theory),
+                         None if self.effect is None else q.value(self.effect))
 
 
 @dataclass(frozen=True)
 class Beyond:
-    """The claim 'estimate > bound' (``below``: 'estimate < bound'), decided like :class:`Ordering` on the gap
-    estimate - bound (below: bound - estimate) with the estimate's SE. ``theory``: the predicted value of the
-    estimate; the row shows the predicted gap."""
+    """The claim 'estimate > bound' (``below``: 'estimate < bound'): an ordering of the gap estimate - bound (below:
+    bound - estimate) with the estimate's SE. ``theory``: the predicted value of the estimate (the row shows the
+    predicted gap)."""
 
     estimate: Ref
     bound: Ref = 0.0
     below: bool = False
     theory: Ref | None = None
     k: float = K_ORDERING
+    effect: Ref | None = None
     kind = "ordering"
 
     def decide(self, q: Lookup) -> dict[str, Any]:
-        est, se, bound = q.value(self.estimate), q.stderr(self.estimate), q.value(self.bound)
+        bound = q.value(self.bound)
         gap = (lambda x: bound - x) if self.below else (lambda x: x - bound)
-        tolerance = self.k * se
-        target = None if self.theory is None else gap(q.value(self.theory))
-        observed = ("inconclusive" if not math.isfinite(tolerance) else "holds" if gap(est) >= tolerance
-                    else "fails" if gap(est) <= -tolerance else "inconclusive")
-        return _row(gap(est), se, target, tolerance, f"gap >= {self.k:g} SE in the claimed direction", observed)
+        return _ordering(gap(q.value(self.estimate)), q.stderr(self.estimate), self.k,
+                         None if self.theory is None else gap(q.value(self.theory)),
+                         None if self.effect is None else q.value(self.effect))
 
 
 @dataclass(frozen=True)
 class AtMost:
-    """The claim 'estimate <= bound' up to noise: holds unless the estimate exceeds the bound by more than k SE;
-    inconclusive without a finite SE."""
+    """The claim 'estimate <= bound'. The claim carries the burden: holds when estimate + k SE <= bound, fails when
+    estimate - k SE > bound, inconclusive between. Where the spec writes "bound + 3 SE" (``margin=True``): holds
+    when estimate <= bound + k SE, fails otherwise. ``effect``: the excess over the bound the row must rule out
+    (by default the bound itself); detectable = k SE (2 k SE with the spec's margin)."""
 
     estimate: Ref
     bound: Ref = 0.0
     k: float = K_ORDERING
+    margin: bool = False
+    effect: Ref | None = None
     kind = "at most"
 
     def decide(self, q: Lookup) -> dict[str, Any]:
         est, se, bound = q.value(self.estimate), q.stderr(self.estimate), q.value(self.bound)
         tolerance = self.k * se
-        observed = "inconclusive" if not math.isfinite(tolerance) else _verdict(est <= bound + tolerance)
-        return _row(est, se, bound, tolerance, f"at most the bound + {self.k:g} SE", observed)
+        if self.margin:
+            reason, observed = f"at most the bound + {self.k:g} SE (spec)", _verdict(est <= bound + tolerance)
+        else:
+            reason = f"estimate + {self.k:g} SE <= bound"
+            observed = "holds" if est + tolerance <= bound else "fails" if est - tolerance > bound else "inconclusive"
+        stated = self.effect is not None
+        return _row(est, se, bound, tolerance, reason, observed,
+                    effect=abs(q.value(self.effect)) if stated else abs(bound) or None,
+                    detectable=2 * tolerance if self.margin else tolerance,
+                    effect_reason="stated" if stated else "the bound")
 
 
 @dataclass(frozen=True)
 class SameLaw:
-    """The claim 'the samples follow the law': holds at p >= 5.7e-7. ``effect``: the KS distance of the
-    alternative the claim must detect; inconclusive when it is below the 5-sigma critical distance."""
+    """The claim 'the samples follow the law': holds at KS p >= 5.7e-7 (5 sigma). ``effect``: the KS distance of
+    the alternative the row must detect; detectable = the 5-sigma critical distance."""
 
     ks: str
     effect: Ref | None = None
@@ -183,21 +217,16 @@ class SameLaw:
 
     def decide(self, q: Lookup) -> dict[str, Any]:
         ks = q.get(self.ks)
-        reason = (f"KS p >= {P_FIVE_SIGMA:g} (5 sigma), critical distance {ks['critical']:.3g} at "
-                  f"N_eff={ks['n_eff']:.0f}")
-        if self.effect is not None and abs(q.value(self.effect)) <= ks["critical"]:
-            observed = "inconclusive"
-            reason += f"; effect {abs(q.value(self.effect)):.3g} below it"
-        else:
-            observed = _verdict(ks["p_value"] >= P_FIVE_SIGMA)
-        return _row(ks["distance"], None, 0.0, ks["critical"], reason, observed, p_value=ks["p_value"],
-                    n=ks["n_eff"])
+        reason = f"KS p >= {P_FIVE_SIGMA:g} (5 sigma) at N_eff={ks['n_eff']:.0f}"
+        return _row(ks["distance"], None, 0.0, ks["critical"], reason, _verdict(ks["p_value"] >= P_FIVE_SIGMA),
+                    effect=None if self.effect is None else abs(q.value(self.effect)), detectable=ks["critical"],
+                    effect_reason="stated", p_value=ks["p_value"], n=ks["n_eff"])
 
 
 @dataclass(frozen=True)
 class RejectsLaw:
-    """The claim 'the samples do NOT follow the law': holds at p < 5.7e-7, fails at p >= 5.7e-7 when the test has
-    the power to see ``effect`` (the KS distance between the true and the rejected law), else inconclusive."""
+    """The claim 'the samples do NOT follow the law': holds at KS p < 5.7e-7, fails otherwise. ``effect``: the KS
+    distance between the true and the rejected law; detectable = twice the 5-sigma critical distance."""
 
     ks: str
     effect: Ref
@@ -205,20 +234,16 @@ class RejectsLaw:
 
     def decide(self, q: Lookup) -> dict[str, Any]:
         ks, effect = q.get(self.ks), abs(q.value(self.effect))
-        reason = (f"KS p < {P_FIVE_SIGMA:g} (5 sigma) to reject; critical distance {ks['critical']:.3g} at "
-                  f"N_eff={ks['n_eff']:.0f}, effect {effect:.3g}")
-        if ks["p_value"] < P_FIVE_SIGMA:
-            observed = "holds"
-        else:
-            observed = "fails" if effect > 2 * ks["critical"] else "inconclusive"
-        return _row(ks["distance"], None, effect, ks["critical"], reason, observed, p_value=ks["p_value"],
+        reason = f"KS p < {P_FIVE_SIGMA:g} (5 sigma) to reject at N_eff={ks['n_eff']:.0f}"
+        return _row(ks["distance"], None, effect, ks["critical"], reason, _verdict(ks["p_value"] < P_FIVE_SIGMA),
+                    effect=effect, detectable=2 * ks["critical"], effect_reason="stated", p_value=ks["p_value"],
                     n=ks["n_eff"])
 
 
 @dataclass(frozen=True)
 class PrefersLaw:
-    """Law A fits better than law B, and B is rejected: KS(A) < KS(B) and KS(B) p < 5.7e-7. ``separation``: the
-    exact sup distance between the true law and B; decidable when it exceeds the 5-sigma critical distance."""
+    """Law A fits better than law B, and B is rejected: KS(A) < KS(B) and KS(B) p < 5.7e-7. Its effect is
+    ``separation``, the exact sup distance between the true law and B; detectable = the 5-sigma critical distance."""
 
     better: str
     worse: str
@@ -228,20 +253,28 @@ class PrefersLaw:
 
     def decide(self, q: Lookup) -> dict[str, Any]:
         better, worse = q.get(self.better), q.get(self.worse)
-        decidable = q.value(self.separation) > worse["critical"]
         holds = better["distance"] < worse["distance"] and worse["p_value"] < P_FIVE_SIGMA
-        target = None if self.theory is None else q.value(self.theory)
-        return _row(worse["distance"] - better["distance"], None, target, worse["critical"],
-                    "KS(better) < KS(worse) and the worse law's KS p < 5.7e-7; decidable when the exact "
-                    "separation of the worse law exceeds the 5-sigma KS critical distance",
-                    _verdict(holds) if decidable else "inconclusive",
-                    p_value_worse=worse["p_value"], p_value_better=better["p_value"])
+        return _row(worse["distance"] - better["distance"], None, None if self.theory is None else q.value(self.theory),
+                    worse["critical"], "KS(better) < KS(worse) and the worse law's KS p < 5.7e-7", _verdict(holds),
+                    effect=q.value(self.separation), detectable=worse["critical"],
+                    effect_reason="exact separation of the worse law", p_value_worse=worse["p_value"],
+                    p_value_better=better["p_value"])
+
+
+def _gate(q: Lookup, decided: str | None, reason: str, observed: str) -> tuple[str, str]:
+    """A verdict that stands only when the fit's condition ``decided`` holds (inconclusive otherwise)."""
+    if decided is None:
+        return reason, observed
+    gate = q.get(decided)
+    return f"{reason}; decided when {gate['reason']}", observed if gate["holds"] else "inconclusive"
 
 
 @dataclass(frozen=True)
 class Bound:
     """A deterministic statement lower <= estimate <= upper (``strict``: <) about exactly computed numbers or a
-    spec's interval; decided when the fit's condition ``decided`` holds (always, without one)."""
+    spec's interval, decided when the fit's condition ``decided`` holds (always, without one). ``detectable``: the
+    noise of the estimate against the interval (0 for exact numbers); ``effect``: the deviation the row must resolve
+    (none is at issue for an exact number: infinite)."""
 
     estimate: Ref
     lower: Ref | None = None
@@ -250,6 +283,8 @@ class Bound:
     strict: bool = False
     decided: str | None = None
     theory: Ref | None = None
+    detectable: Ref = 0.0
+    effect: Ref = math.inf
     kind = "bound"
 
     def decide(self, q: Lookup) -> dict[str, Any]:
@@ -257,20 +292,17 @@ class Bound:
         lower = -math.inf if self.lower is None else q.value(self.lower)
         upper = math.inf if self.upper is None else q.value(self.upper)
         inside = lower < est < upper if self.strict else lower <= est <= upper
-        reason, observed = self.reason, _verdict(inside)
-        if self.decided is not None:
-            gate = q.get(self.decided)
-            reason += f"; decided when {gate['reason']}"
-            observed = observed if gate["holds"] else "inconclusive"
-        target = None if self.theory is None else q.value(self.theory)
+        reason, observed = _gate(q, self.decided, self.reason, _verdict(inside))
         finite = [abs(b) for b in (lower, upper) if math.isfinite(b)]
         tolerance = (upper - lower) / 2 if len(finite) == 2 else (finite[0] if finite else None)
-        return _row(est, q.stderr(self.estimate) or None, target, tolerance, reason, observed)
+        return _row(est, q.stderr(self.estimate) or None, None if self.theory is None else q.value(self.theory),
+                    tolerance, reason, observed, effect=q.value(self.effect), detectable=q.value(self.detectable),
+                    effect_reason="deterministic")
 
 
 @dataclass(frozen=True)
 class Member:
-    """A deterministic statement 'estimate is one of ``allowed``' (e.g. an argmax on a grid); decided when the
+    """A deterministic statement 'estimate is one of ``allowed``' (e.g. an argmax on a grid), decided when the
     fit's condition ``decided`` holds."""
 
     estimate: Ref
@@ -282,12 +314,9 @@ class Member:
 
     def decide(self, q: Lookup) -> dict[str, Any]:
         est = q.value(self.estimate)
-        reason, observed = self.reason, _verdict(est in self.allowed)
-        if self.decided is not None:
-            gate = q.get(self.decided)
-            reason += f"; decided when {gate['reason']}"
-            observed = observed if gate["holds"] else "inconclusive"
-        return _row(est, None, None, self.tolerance, reason, observed)
+        reason, observed = _gate(q, self.decided, self.reason, _verdict(est in self.allowed))
+        return _row(est, None, None, self.tolerance, reason, observed, effect=math.inf, detectable=0.0,
+                    effect_reason="deterministic")
 
 
 @dataclass(frozen=True)
@@ -305,12 +334,10 @@ class Reaches:
     def decide(self, q: Lookup) -> dict[str, Any]:
         est, lower = q.value(self.estimate), q.value(self.lower)
         reason, observed = self.reason, _verdict(est >= lower)
-        if self.decided is not None:
-            gate = q.get(self.decided)
-            reason += f"; a shortfall decided when {gate['reason']}"
-            observed = observed if observed == "holds" or gate["holds"] else "inconclusive"
-        return _row(est, None, None, abs(lower), reason, observed)
-
+        if observed == "fails":
+            reason, observed = _gate(q, self.decided, reason, observed)
+        return _row(est, None, None, abs(lower), reason, observed, effect=math.inf, detectable=0.0,
+                    effect_reason="deterministic")
 
 
 @dataclass(frozen=True)
@@ -318,7 +345,7 @@ class Gated:
     """Another rule, decided only when the fit's condition ``decided`` holds (e.g. the run reaches the horizon the
     claim is about; otherwise inconclusive with the rule's numbers), and holding only when the rules ``also`` (further
     statements of the same claim, e.g. 'non-decreasing' beside 'by at least x') hold too: it fails when any of them
-    fails. The numbers are ``rule``'s."""
+    fails. The numbers and the power are ``rule``'s."""
 
     rule: Rule
     decided: str | None = None
@@ -332,12 +359,9 @@ class Gated:
         row = self.rule.decide(q)
         others = [r.decide(q) for r in self.also]
         verdicts = [row["observed"], *(o["observed"] for o in others)]
-        observed = ("fails" if "fails" in verdicts else "holds" if set(verdicts) == {"holds"} else "inconclusive")
+        observed = "fails" if "fails" in verdicts else "holds" if set(verdicts) == {"holds"} else "inconclusive"
         reason = row["tolerance_reason"] + "".join(f"; and {o['tolerance_reason']}" for o in others)
-        if self.decided is not None:
-            gate = q.get(self.decided)
-            reason += f"; decided when {gate['reason']}"
-            observed = observed if gate["holds"] else "inconclusive"
+        reason, observed = _gate(q, self.decided, reason, observed)
         return row | {"tolerance_reason": reason, "observed": observed}
 
 
@@ -349,9 +373,23 @@ def _verdict(holds: bool) -> str:
 
 
 def _row(estimate: float, stderr: float | None, theory: float | None, tolerance: float | None, reason: str,
-         observed: str, **extra: Any) -> dict[str, Any]:
+         observed: str, *, effect: float | None, detectable: float | None, effect_reason: str,
+         **extra: Any) -> dict[str, Any]:
+    """A decided row with its power: inconclusive whenever detectable >= effect, or either is unknown."""
+    if detectable is None or not math.isfinite(detectable):
+        observed, reason = "inconclusive", reason + "; no reliable SE (too few samples)"
+    elif effect is None or math.isnan(effect):
+        observed, reason = "inconclusive", reason + "; no effect stated"
+    elif effect <= 0 or detectable >= effect:
+        observed, reason = "inconclusive", reason + f"; detectable {detectable:.3g} >= effect {effect:.3g}"
     return {"estimate": _num(estimate), "stderr": _num(stderr), "theory": _num(theory), "tolerance": _num(tolerance),
-            "tolerance_reason": reason, "observed": observed, **extra}
+            "tolerance_reason": reason, "effect": _power(effect), "detectable": _power(detectable),
+            "effect_reason": effect_reason, "observed": observed, **extra}
+
+
+def _power(x: float | None) -> float | str | None:
+    """effect and detectable as JSON: an infinite effect (an exact statement) as the string "inf"."""
+    return None if x is None or math.isnan(x) else "inf" if math.isinf(x) else float(x)
 
 
 def _num(x: float | None) -> float | None:
@@ -414,7 +452,9 @@ def evaluate(paper: str, experiment: str, rows: Sequence[Claim], stats: Mapping[
             try:
                 decided = rule.decide(Lookup(quantities, claim))
             except Missing as why:
-                decided = _row(math.nan, None, None, None, str(why), "inconclusive")
+                decided = {"estimate": None, "stderr": None, "theory": None, "tolerance": None,
+                           "tolerance_reason": str(why), "effect": None, "detectable": None, "effect_reason": "",
+                           "observed": "inconclusive"}
             records.append({"paper": paper, "figure": claim.rsplit("/", 1)[0], "claim": claim, "kind": rule.kind,
                             "text": row.text.format_map(values), "tag": row.tag,
                             "statistic": row.statistic.format_map(values), **decided, "expected": row.expected,
@@ -442,6 +482,37 @@ def unexpected(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in records if r["observed"] != "inconclusive" and r["observed"] != r["expected"]]
 
 
+def power_ratio(record: Mapping[str, Any]) -> float | None:
+    """detectable / effect of a statistical row (None for deterministic rows and rows without both)."""
+    effect, detectable = record.get("effect"), record.get("detectable")
+    if not isinstance(effect, float) or not isinstance(detectable, float) or effect == 0:
+        return None
+    return detectable / abs(effect)
+
+
+def power_summary(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per document: rows, holds, fails (expected, unexpected), inconclusive, and the median and worst
+    detectable/effect of its statistical rows."""
+    summary = []
+    for paper in dict.fromkeys(r["paper"] for r in records):
+        rows = [r for r in records if r["paper"] == paper]
+        ratios = sorted(x for x in map(power_ratio, rows) if x is not None)
+        summary.append({
+            "paper": paper, "rows": len(rows), "holds": sum(r["observed"] == "holds" for r in rows),
+            "fails_expected": sum(r["observed"] == "fails" == r["expected"] for r in rows),
+            "fails_unexpected": sum(r["observed"] == "fails" != r["expected"] for r in rows),
+            "inconclusive": sum(r["observed"] == "inconclusive" for r in rows),
+            "median_power": statistics.median(ratios) if ratios else None,
+            "worst_power": ratios[-1] if ratios else None})
+    return summary
+
+
+def weakest(records: Sequence[Mapping[str, Any]], count: int = 10) -> list[Mapping[str, Any]]:
+    """The decided rows with the largest detectable/effect (closest to being inconclusive)."""
+    decided = [r for r in records if r["observed"] != "inconclusive" and power_ratio(r) is not None]
+    return sorted(decided, key=power_ratio, reverse=True)[:count]
+
+
 def _fmt(x: Any) -> str:
     if x is None:
         return "–"
@@ -451,19 +522,30 @@ def _fmt(x: Any) -> str:
 
 
 def markdown(records: list[dict[str, Any]], title: str) -> str:
-    """The audit as a Markdown table for a person, with a verdict summary first."""
+    """The audit as a Markdown table for a person: first the verdicts and the power of each document (median and
+    worst detectable/effect), the unexpected verdicts and the weakest decided rows, then every row."""
     counts = {v: sum(r["observed"] == v for r in records) for v in VERDICTS}
     errata = sum(r["expected"] == "fails" for r in records)
     surprises = unexpected(records)
     lines = [f"# {title}", "",
              f"{len(records)} claims: {counts['holds']} hold, {counts['fails']} fail, "
              f"{counts['inconclusive']} inconclusive. {errata} are literal statements of known errata "
-             f"(expected to fail). Unexpected verdicts: {len(surprises)}.", ""]
+             f"(expected to fail). Unexpected verdicts: {len(surprises)}.", "",
+             "| document | rows | holds | fails (expected) | fails (unexpected) | inconclusive "
+             "| median detectable/effect | worst detectable/effect |", "|---|---|---|---|---|---|---|---|"]
+    for s in power_summary(records):
+        lines.append(f"| {s['paper']} | {s['rows']} | {s['holds']} | {s['fails_expected']} | {s['fails_unexpected']} "
+                     f"| {s['inconclusive']} | {_fmt(s['median_power'])} | {_fmt(s['worst_power'])} |")
+    lines.append("")
     if surprises:
         lines += ["**Unexpected verdicts (findings to investigate):** "
                   + ", ".join(r["claim"] for r in surprises), ""]
+    weak = weakest(records)
+    if weak:
+        lines += ["Weakest decided rows (largest detectable/effect): "
+                  + ", ".join(f"{r['claim']} ({power_ratio(r):.2f})" for r in weak), ""]
     cols = ("claim", "kind", "tag", "text", "statistic", "estimate", "stderr", "theory", "tolerance",
-            "tolerance_reason", "expected", "observed")
+            "tolerance_reason", "effect", "detectable", "expected", "observed")
     lines.append("| " + " | ".join(cols) + " |")
     lines.append("|" + "---|" * len(cols))
     for r in records:
