@@ -10,26 +10,25 @@ lists under that name (``Quantities.each``); ``{placeholders}`` in its id, text 
 instance's values. :func:`evaluate` decides every row from the stats alone, so verdicts can be recomputed without
 refitting: ``python -m deeplimits.audit results/stats/nica/*.json``.
 
-The rules, one per kind:
+The rules, one per kind (DESIGN.md "Audit power"). Each row states ``effect``, the deviation of the theory value it
+must rule out, and ``detectable``, the smallest deviation it would catch; it is ``inconclusive`` whenever
+detectable >= effect, so a "holds" means the data would have exposed a wrong formula.
 
-- equality: holds when |estimate - theory| <= k SE + delta (k = 5, or a quantity such as a Student-t quantile;
-  delta: the spec's allowance for a known bias);
-- ordering: the claimed gap holds when it is at least k SE in the claimed direction, fails when at least k SE
-  the other way;
-- beyond: an ordering of an estimate against a bound (estimate > bound, or < bound), decided on the gap;
-- at most: holds unless the estimate exceeds the bound by more than k SE;
-- same law / rejects law: a KS test at p >= 5.7e-7 (5 sigma);
-- prefers law: one law fits better than another, and the other is rejected;
-- bound / member: a deterministic statement (exact numbers, a spec interval, an argmax in a set), decided when
-  the fit's condition on the data holds;
-- reaches: a deterministic lower bound on a number that grows with the sample size (an effective sample size):
-  holds once reached; a shortfall is decided only when the fit's condition on the data holds;
+- equality: |estimate - theory| <= k SE + delta, k = 5 (the 5-sigma Student-t quantile for an SE from fewer than
+  30 replicates), delta only the spec's allowance with its reason; effect 10 % of a nonzero theory value unless
+  the row states one; detectable = the tolerance;
+- ordering / beyond: the signed gap in the claimed direction holds at >= 3 SE and fails below; detectable 6 SE
+  against the predicted gap;
+- at most: the claim carries the burden (estimate + 3 SE <= bound holds, estimate - 3 SE > bound fails) unless the
+  spec writes "bound + 3 SE" (``margin``);
+- same law / rejects law / prefers law: KS tests at 5 sigma; detectable the 5-sigma critical distance (twice it to
+  reject), effect the KS distance of the alternative;
+- bound / member / reaches: deterministic statements (exact numbers, a spec's interval, an argmax in a set, a
+  number that grows with the sample size), decided when the fit's condition on the data holds;
 - gated: any of these, decided only when a condition of the fit holds (e.g. the run reaches the horizon the claim
   is about), and holding only when further rules on the same claim hold too.
 
-A claim is ``inconclusive`` when its tolerance is at least the *effect* the claim is about (e.g. the gap between
-the notes' formula and the corrected one, or the KS distance between the two candidate laws): with too few
-samples it can neither hold nor fail. Verdicts count at the default preset.
+Verdicts count at the default preset; at the smoke preset most rows are inconclusive, and that is correct.
 """
 
 from __future__ import annotations
