@@ -77,7 +77,8 @@ def test_ordering_and_at_most_verdicts():
 def test_law_verdicts():
     far = stats.KSResult(distance=0.01, p_value=1e-9, n_eff=40_000.0)  # critical distance 0.0137
     assert decide(SameLaw("ks", effect=0.05), ks=far) == "fails"
-    assert decide(SameLaw("ks"), ks=far) == "inconclusive"  # no effect stated
+    assert decide(SameLaw("ks"), ks=far) == "fails"  # default effect: a 10 % scale error, KS 0.023 > 0.0137
+    assert audit.KS_EFFECT == pytest.approx(0.02304, abs=1e-5)
     close = stats.KSResult(distance=0.01, p_value=0.3, n_eff=100.0)
     assert decide(SameLaw("ks", effect=0.05), ks=close) == "inconclusive"  # critical distance 0.53 > 0.05
     strong = stats.KSResult(distance=0.05, p_value=1e-12, n_eff=40_000.0)

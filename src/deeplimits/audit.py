@@ -50,6 +50,19 @@ VERDICTS = ("holds", "fails", "inconclusive")
 KEYS = ("paper", "figure", "claim", "kind", "text", "tag", "statistic", "estimate", "stderr", "theory",
         "tolerance", "tolerance_reason", "effect", "detectable", "effect_reason", "expected", "observed")
 
+
+
+def _ks_scale_error(ratio: float) -> float:
+    """sup_x |Phi(x) - Phi(x / ratio)|: the KS distance between N(0, 1) and N(0, ratio^2), attained where the two
+    densities cross, x^2 = 2 ln(ratio) / (1 - ratio^-2) [derived]."""
+    x = math.sqrt(2 * math.log(ratio) / (1 - ratio**-2))
+    return 0.5 * (math.erf(x / math.sqrt(2)) - math.erf(x / ratio / math.sqrt(2)))
+
+
+#: default effect of a distributional claim: the KS distance of a 10 % error of the scale (0.0231) [choice], the
+#: counterpart of the 10 % relative error of an equality
+KS_EFFECT = _ks_scale_error(1.1)
+
 #: a quantity: its name in the stats (a template with ``{placeholders}``) or, for a constant, the number
 Ref = str | float
 
@@ -208,7 +221,8 @@ class AtMost:
 @dataclass(frozen=True)
 class SameLaw:
     """The claim 'the samples follow the law': holds at KS p >= 5.7e-7 (5 sigma). ``effect``: the KS distance of
-    the alternative the row must detect; detectable = the 5-sigma critical distance."""
+    the alternative the row must detect, by default :data:`KS_EFFECT` (a 10 % error of the scale); detectable = the
+    5-sigma critical distance."""
 
     ks: str
     effect: Ref | None = None
@@ -218,8 +232,9 @@ class SameLaw:
         ks = q.get(self.ks)
         reason = f"KS p >= {P_FIVE_SIGMA:g} (5 sigma) at N_eff={ks['n_eff']:.0f}"
         return _row(ks["distance"], None, 0.0, ks["critical"], reason, _verdict(ks["p_value"] >= P_FIVE_SIGMA),
-                    effect=None if self.effect is None else abs(q.value(self.effect)), detectable=ks["critical"],
-                    effect_reason="stated", p_value=ks["p_value"], n=ks["n_eff"])
+                    effect=KS_EFFECT if self.effect is None else abs(q.value(self.effect)), detectable=ks["critical"],
+                    effect_reason="10 % scale error" if self.effect is None else "stated", p_value=ks["p_value"],
+                    n=ks["n_eff"])
 
 
 @dataclass(frozen=True)
