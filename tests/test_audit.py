@@ -166,3 +166,18 @@ def test_audit_job_decides_the_claim_table_and_appends_the_tables_of_the_fits(tm
     assert [(r["claim"], r["observed"]) for r in io.read_json(tmp_path / "o.json")] == [
         ("nica/moments/m4_n10_d100", "holds")]
     assert "| nica | 1 | 1 | 0 | 0 | 0 | 0.5 | 0.5 |" in md  # the summary: detectable 0.005 / effect 0.01
+
+
+def test_cli_reads_audit_records_and_counts_weak_rows(tmp_path, capsys):
+    q = Quantities()
+    q["e"] = _est(1.0, 0.01)
+    rows = [Claim("fig1/tight", "t", "seed", "s", Equality("e", 1.0)),
+            Claim("fig1/loose", "t", "seed", "s", Equality("e", 1.0, allowance=0.6, allowance_reason="wide"),
+                  expected="holds")]
+    records = audit.evaluate("nica", "fig1", rows, {"quantities": q})
+    assert [r["observed"] for r in records] == ["holds", "inconclusive"]  # 0.65 >= effect 0.1
+    records[1]["observed"] = "holds"  # as an audit written before rows carried their power would say
+    assert [r["claim"] for r in audit.weak_holds(records)] == ["nica/fig1/loose"]
+    io.write_json(tmp_path / "audit.json", records)
+    assert audit.main([str(tmp_path / "audit.json")]) == 0
+    assert "1 holding rows with tolerance >= 50 % of the theory value" in capsys.readouterr().out

@@ -570,24 +570,41 @@ def markdown(records: list[dict[str, Any]], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def weak_holds(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Holding rows whose tolerance is at least half the theory value: rows that would hold even if the formula were
+    off by 50 % (the measure of issue 13; it reads audits written before rows carried their power, too)."""
+    return [r for r in records if r["observed"] == "holds" and r.get("tolerance") is not None
+            and r.get("theory") and r["tolerance"] >= 0.5 * abs(r["theory"])]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m deeplimits.audit STATS.json ...``: recompute the verdicts from stats files alone (no refit)."""
+    """``python -m deeplimits.audit FILE ...``: recompute the verdicts from stats files alone (no refit), or read
+    audit records (``results/audit/*.json``); print the verdicts and the power of each document."""
     import argparse
     import json
     from pathlib import Path
 
     parser = argparse.ArgumentParser(prog="python -m deeplimits.audit", description=main.__doc__)
-    parser.add_argument("stats", nargs="+", type=Path, help="stats files, e.g. results/stats/nica/*.json")
+    parser.add_argument("files", nargs="+", type=Path,
+                        help="stats files (results/stats/nica/*.json) or audit records (results/audit/audit.json)")
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--markdown", action="store_true", help="print the audit table instead of the summary")
     output.add_argument("--json", action="store_true", help="print the audit records as JSON")
     args = parser.parse_args(argv)
-    records = records_from_stats(json.loads(path.read_text()) for path in args.stats)
+    contents = [json.loads(path.read_text()) for path in args.files]
+    records = [r for c in contents if isinstance(c, list) for r in c]
+    records += records_from_stats(c for c in contents if isinstance(c, dict))
     if args.markdown or args.json:
         print(markdown(records, "Audit") if args.markdown else json.dumps(records, indent=1), end="\n")
         return 0
     counts = ", ".join(f"{sum(r['observed'] == v for r in records)} {v}" for v in VERDICTS)
     print(f"{len(records)} claims: {counts}")
+    for s in power_summary(records):
+        weak = len(weak_holds([r for r in records if r["paper"] == s["paper"]]))
+        print(f"{s['paper']}: {s['rows']} rows, {s['holds']} hold, {s['fails_expected']} fail as expected, "
+              f"{s['fails_unexpected']} fail unexpectedly, {s['inconclusive']} inconclusive; detectable/effect "
+              f"median {_fmt(s['median_power'])}, worst {_fmt(s['worst_power'])}; {weak} holding rows with "
+              "tolerance >= 50 % of the theory value")
     for r in unexpected(records):
         print(f"unexpected: {r['claim']} {r['observed']} (expected {r['expected']})")
     return 1 if unexpected(records) else 0
