@@ -65,8 +65,9 @@ def _modules(files: list[str]) -> set[str]:
 @pytest.mark.parametrize("paper", registry.PAPERS)
 def test_code_inputs_of_each_rule(paper, monkeypatch):
     """Relative paths; the sample job never depends on plotting, fit or audit code, nor on the document's declaration
-    (captions, figures); the fit job on its fit module, never plotting; the figure job on its figures module; every
-    job on its job module."""
+    (captions, figures); the fit job on its fit module and the quantities, never plotting, the claim table or the
+    audit rules; the figure job on its figures module; the audit job on the claim table and the rules; every job on
+    its job module."""
     monkeypatch.chdir(ROOT)
     sample = pipeline.code_inputs("src", "sample", paper)
     fit = pipeline.code_inputs("src", "fit", paper)
@@ -79,10 +80,13 @@ def test_code_inputs_of_each_rule(paper, monkeypatch):
     never = ("deeplimits.plotting", "deeplimits.audit", "deeplimits.stats", "deeplimits.registry", f"{doc}.fit",
              f"{doc}.figures", f"{doc}.declaration")
     assert not {m for m in sample_modules if m.startswith(never)}
-    assert {"deeplimits.jobs.fit", f"{doc}.fit", "deeplimits.audit"} <= fit_modules
-    assert not {m for m in fit_modules if m.startswith(("deeplimits.plotting", f"{doc}.figures"))}
+    assert {"deeplimits.jobs.fit", f"{doc}.fit", "deeplimits.quantities"} <= fit_modules
+    assert not {m for m in fit_modules if m.startswith(("deeplimits.plotting", f"{doc}.figures", f"{doc}.claims",
+                                                        "deeplimits.audit"))}
     assert {"deeplimits.jobs.figure", f"{doc}.figures", "deeplimits.plotting.style"} <= figure_modules
-    assert _modules(pipeline.code_inputs("src", "audit")) >= {"deeplimits.jobs.audit", "deeplimits.audit"}
+    audit_modules = _modules(pipeline.code_inputs("src", "audit", paper))
+    assert {"deeplimits.jobs.audit", "deeplimits.audit", f"{doc}.claims"} <= audit_modules
+    assert not {m for m in audit_modules if m.startswith((f"{doc}.fit", f"{doc}.sample", "deeplimits.plotting"))}
 
 
 def test_code_inputs_include_what_hand_kept_lists_missed(monkeypatch):

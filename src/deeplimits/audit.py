@@ -506,11 +506,12 @@ def power_ratio(record: Mapping[str, Any]) -> float | None:
 
 def power_summary(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Per document: rows, holds, fails (expected, unexpected), inconclusive, and the median and worst
-    detectable/effect of its statistical rows."""
+    detectable/effect of its decided statistical rows (an inconclusive row is counted as such)."""
     summary = []
     for paper in dict.fromkeys(r["paper"] for r in records):
         rows = [r for r in records if r["paper"] == paper]
-        ratios = sorted(x for x in map(power_ratio, rows) if x is not None)
+        ratios = sorted(x for x in map(power_ratio, (r for r in rows if r["observed"] != "inconclusive"))
+                        if x is not None)
         summary.append({
             "paper": paper, "rows": len(rows), "holds": sum(r["observed"] == "holds" for r in rows),
             "fails_expected": sum(r["observed"] == "fails" == r["expected"] for r in rows),
