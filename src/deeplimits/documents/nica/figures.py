@@ -25,6 +25,7 @@ from deeplimits.documents.nica.sample import (
     RESNET_AUDIT_DEPTH,
     RESNET_VARIANTS,
     alive_values,
+    factorisation_case,
     input_offset,
     narrow_widths,
     nearest_depth,
@@ -415,7 +416,7 @@ def plot_validation(data: Data, params: Params) -> Figure:
         base = "χ² reduction" if cid == "V5" else "brute force"
         _qq(ax, full, reduced, f"{base} quantile (N = {full.size})", f"{entry['method']} quantile (N = {reduced.size})",
             f"{cid}: {textwrap.fill(entry['text'], 36)}\nKS p = {entry['ks']['p_value']:.2g}")
-    case = max(p["mlp"], key=lambda c: c["n"] * c["d"])
+    case = factorisation_case(p)
     brute = {obs: a[keys.v1(case["n"], case["d"], "full", obs)] for obs in ("G", "Y", "dead")}
     g, y = _alive(brute["G"], brute["dead"])[0], _alive(brute["Y"], brute["dead"])[0]
     resid = y - input_offset(p["n_in"]) - g

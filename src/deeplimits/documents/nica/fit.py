@@ -20,6 +20,7 @@ from deeplimits.documents.nica.sample import (
     RESNET_EXP_DEPTH,
     RESNET_VARIANTS,
     alive_values,
+    factorisation_case,
     input_offset,
     narrow_widths,
     nearest_depth,
@@ -389,7 +390,7 @@ def fit_validation(a: Arrays, p: dict[str, Any]) -> Result:
     v = p["vector_vs_chi2"]
     pair("V5", f"MLP G (n={v['n']}, d={v['d']}); reference: chi-square reduction", "vector trick",
          keys.v5("chi2"), keys.v5("vector"))
-    case = max(p["mlp"], key=lambda c: c["n"] * c["d"])
+    case = factorisation_case(p)
     brute = {obs: a[keys.v1(case["n"], case["d"], "full", obs)] for obs in ("G", "Y", "dead")}
     alive = ~brute["dead"].astype(bool)
     g, y = brute["G"][alive], brute["Y"][alive]
