@@ -389,8 +389,9 @@ def plot_universality(data: Data, params: Params) -> Figure:
                     kappa_term = th.kappa_shift_G(n, dgrid, kappa, x_hat4)[k]
                     ax.plot(dgrid / n, n * (exact[k] + kappa_term - lead[k]), color=colour[law], lw=1.2, ls=":")
     legend = [_key(f"{law} (κ = {th.KURTOSIS[law]:g})", colour[law], marker="o") for law in laws]
-    counts = {z["n"]: s[keys.universality(laws[0], z["n"])][f"d{depths[0]}"]["mean"]["n"] for z in sizes}
-    legend += [_key(f"n = {n} (N = {count})", marker=markers[n]) for n, count in counts.items()]
+    counts = {z["n"]: sorted({s[keys.universality(law, z["n"])][f"d{depths[0]}"]["mean"]["n"] for law in laws})
+              for z in sizes}  # the Gaussian law may have more samples (gaussian_samples)
+    legend += [_key(f"n = {n} (N = {' / '.join(map(str, count))})", marker=markers[n]) for n, count in counts.items()]
     legend += [_key("leading order (0)", **LEADING), _key("exact Gaussian", **EXACT),
                _key("exact Gaussian + κ-term (§3.10)", ls=":")]
     fig.legend(handles=legend, loc="outside lower center", ncols=4, fontsize=SMALL, title="(b), (c): MC ± 1 SE",

@@ -156,13 +156,15 @@ def run_grad(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
 def run_universality(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """nica/universality: MLPs with Gaussian, Rademacher or uniform weights [choice]. Non-Gaussian weights have
     no reduction (spec pitfall 10): brute force. Gaussian weights: brute force too with ``method: full``; with
-    ``method: reduced`` the chi-square reduction, exact in law (nica/validation V1), one run per checkpoint."""
+    ``method: reduced`` the chi-square reduction, exact in law (nica/validation V1), one run per checkpoint, with
+    ``gaussian_samples`` samples where a size gives them."""
     out: Arrays = {}
     for law in p["laws"]:
         for size in p["sizes"]:
             n = size["n"]
             if law == "gaussian" and p["method"] == "reduced":
-                runs = [_mlp("chi2", [n] * (d + 1), p, seeds(law, f"n={n}", f"d={d}"), size["samples"], chunks)
+                samples = size.get("gaussian_samples", size["samples"])
+                runs = [_mlp("chi2", [n] * (d + 1), p, seeds(law, f"n={n}", f"d={d}"), samples, chunks)
                         for d in p["depths"]]
                 out |= {keys.universality(law, n, "G"): np.column_stack([r["G"] for r in runs]),
                         keys.universality(law, n, "dead"): np.column_stack([r["dead"] for r in runs])}
