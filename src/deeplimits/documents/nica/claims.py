@@ -13,6 +13,12 @@ from deeplimits.audit import Claim, Equality, Ordering, PrefersLaw, SameLaw
 
 #: smallest KS distance a "same law" claim expected to fail must be able to detect [choice]
 MIN_KS_EFFECT = 0.05
+#: effect of the Theorem 2 factorisation's zero correlation corr(L, G) [choice]: a correlation of 0.1, the linear
+#: dependence that would shift the variance of Y = c + G + L by 2 x 0.1 sd(G) sd(L), about 10 % of Var[Y] at n = d = 50
+CORR_EFFECT = 0.1
+#: p7_fourth: n^2 m_4(ln r) scales as the fourth power of the scale of ln r; a 10 % error of that scale changes the
+#: value by 1.1^4 - 1 = 46 % [choice] (the spec's own 25 % allowance for higher-order terms exceeds a 10 % effect)
+FOURTH_EFFECT = 75.0 * (1.1**4 - 1)
 OTOL = "2|Delta_2|"
 MLP_OTOL = "2|Delta_2| of the MLP [choice]"
 KAPPA_OTOL = "2|Delta_2| + |kappa-term|"
@@ -20,14 +26,12 @@ KAPPA_OTOL = "2|Delta_2| + |kappa-term|"
 
 def _theorem2(mean_id: str, var_id: str, setting: str, suffix: str, each: str, otol: str = OTOL) -> tuple[Claim, ...]:
     """Theorem 2 with its O-tolerance (``fit._limit_moments``): E[G] = -beta/2 + O(d/n^2) and Var[G] = beta +
-    O(d/n^2) [seed]; each must resolve its own predicted value (against G = 0)."""
+    O(d/n^2) [seed]; the default effect, 10 % of the theory value (a 10 % error of beta)."""
     return (
         Claim(mean_id, f"E[G] = -beta/2 + O(d/n^2) {setting}", "seed", "mean of G",
-              Equality(f"mean_G{suffix}", f"mean_G_limit{suffix}", f"mean_G_otol{suffix}", otol,
-                       effect=f"mean_G_limit{suffix}"), each=each),
+              Equality(f"mean_G{suffix}", f"mean_G_limit{suffix}", f"mean_G_otol{suffix}", otol), each=each),
         Claim(var_id, f"Var[G] = beta + O(d/n^2) {setting}", "seed", "variance of G",
-              Equality(f"var_G{suffix}", f"var_G_limit{suffix}", f"var_G_otol{suffix}", otol,
-                       effect=f"var_G_limit{suffix}"), each=each),
+              Equality(f"var_G{suffix}", f"var_G_limit{suffix}", f"var_G_otol{suffix}", otol), each=each),
     )
 
 
@@ -51,9 +55,11 @@ def _same_law_of_gradient(arch: str, gid: str, label: str, tag: str) -> tuple[Cl
         Claim(f"grad/{gid}_ks", f"{label}: ln|dz_out/dx_1|^2 has the law of ln|z_out|^2 (n={{n}}, d={{d}}, "
               "independent runs)", tag, "two-sample KS distance", SameLaw(f"ks_{arch}")),
         Claim(f"grad/{gid}_mean", f"{label}: equal means of ln|dz_out/dx_1|^2 and ln|z_out|^2", tag,
-              "mean difference (tangent - forward)", Equality(f"mean_difference_{arch}", 0.0)),
+              "mean difference (tangent - forward)",
+              Equality(f"mean_difference_{arch}", 0.0, effect=f"mean_effect_{arch}")),
         Claim(f"grad/{gid}_var", f"{label}: equal variances of ln|dz_out/dx_1|^2 and ln|z_out|^2", tag,
-              "variance difference (tangent - forward)", Equality(f"var_difference_{arch}", 0.0)),
+              "variance difference (tangent - forward)",
+              Equality(f"var_difference_{arch}", 0.0, effect=f"var_effect_{arch}")),
     )
 
 
@@ -108,7 +114,8 @@ CLAIMS = {
               expected="fails", each="n_top"),
         Claim("layerterms/p7_fourth_n{n}", "Prop 5(iii): n^2 x fourth central moment of ln r is about 75 at n={n}",
               "derived", "n^2 m_4(ln r)",
-              Equality("fourth_log_r_n{n}", 75.0, 0.25 * 75, "25% (higher-order terms)"), each="n_top"),
+              Equality("fourth_log_r_n{n}", 75.0, 0.25 * 75, "25% (higher-order terms)", effect=FOURTH_EFFECT),
+              each="n_top"),
     ),
     "widths": (
         Claim("widths/w4_mean_j{j}", "E[G] equals the exact unequal-width law, narrow j={j}", "derived", "mean of G",
@@ -128,11 +135,11 @@ CLAIMS = {
                        effect="beta_erratum_first"), expected="fails"),
     ),
     "resnet": (
-        *_resnet("balanced", "r1", "r2", "var_G_theory_{alpha}", "mean_G_theory_{alpha}", "holds"),
+        *_resnet("balanced", "r1", "r2", "heuristic_var_excess_{alpha}", "heuristic_mean_shift_{alpha}", "holds"),
         *_resnet("standard", "r3", "r4", "heuristic_var_excess_{alpha}", "heuristic_mean_shift_{alpha}", "fails"),
         Claim("resnet/r5_{alpha}", "standard ResNet (alpha^2={a2:g}) is hypoactivated: mean active fraction over "
               "layers {late_from}-{d} below 1/2 by more than 5 SE", "derived", "1/2 - mean active fraction",
-              Ordering("hypoactivation_{alpha}", k=5), each="alpha"),
+              Ordering("hypoactivation_{alpha}", k=5, effect="hypoactivation_effect_{alpha}"), each="alpha"),
         Claim("resnet/r6_{alpha}", "balanced ResNet (alpha^2={a2:g}): E[e^G] = 1 at d={d_exp}", "derived",
               "mean of e^G", Equality("mean_exp_G_balanced_{alpha}", 1.0), each="alpha"),
     ),
@@ -159,6 +166,6 @@ CLAIMS = {
         Claim("validation/V6_law_n{n}_d{d}", "Theorem 2: L = Y - c - G follows ln chi^2_{n_out} on brute-force MLP "
               "samples", "seed", "one-sample KS distance", SameLaw("ks_factorisation"), each="factorisation"),
         Claim("validation/V6_corr_n{n}_d{d}", "Theorem 2: L = Y - c - G is independent of G (zero correlation)",
-              "seed", "corr(L, G)", Equality("corr_factorisation", 0.0), each="factorisation"),
+              "seed", "corr(L, G)", Equality("corr_factorisation", 0.0, effect=CORR_EFFECT), each="factorisation"),
     ),
 }

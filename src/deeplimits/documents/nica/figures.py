@@ -25,6 +25,7 @@ from deeplimits.documents.nica.sample import (
     RESNET_AUDIT_DEPTH,
     RESNET_VARIANTS,
     alive_values,
+    factorisation_case,
     input_offset,
     narrow_widths,
     nearest_depth,
@@ -388,8 +389,9 @@ def plot_universality(data: Data, params: Params) -> Figure:
                     kappa_term = th.kappa_shift_G(n, dgrid, kappa, x_hat4)[k]
                     ax.plot(dgrid / n, n * (exact[k] + kappa_term - lead[k]), color=colour[law], lw=1.2, ls=":")
     legend = [_key(f"{law} (κ = {th.KURTOSIS[law]:g})", colour[law], marker="o") for law in laws]
-    counts = {z["n"]: s[keys.universality(laws[0], z["n"])][f"d{depths[0]}"]["mean"]["n"] for z in sizes}
-    legend += [_key(f"n = {n} (N = {count})", marker=markers[n]) for n, count in counts.items()]
+    counts = {z["n"]: sorted({s[keys.universality(law, z["n"])][f"d{depths[0]}"]["mean"]["n"] for law in laws})
+              for z in sizes}  # the Gaussian law may have more samples (gaussian_samples)
+    legend += [_key(f"n = {n} (N = {' / '.join(map(str, count))})", marker=markers[n]) for n, count in counts.items()]
     legend += [_key("leading order (0)", **LEADING), _key("exact Gaussian", **EXACT),
                _key("exact Gaussian + κ-term (§3.10)", ls=":")]
     fig.legend(handles=legend, loc="outside lower center", ncols=4, fontsize=SMALL, title="(b), (c): MC ± 1 SE",
@@ -415,7 +417,7 @@ def plot_validation(data: Data, params: Params) -> Figure:
         base = "χ² reduction" if cid == "V5" else "brute force"
         _qq(ax, full, reduced, f"{base} quantile (N = {full.size})", f"{entry['method']} quantile (N = {reduced.size})",
             f"{cid}: {textwrap.fill(entry['text'], 36)}\nKS p = {entry['ks']['p_value']:.2g}")
-    case = max(p["mlp"], key=lambda c: c["n"] * c["d"])
+    case = factorisation_case(p)
     brute = {obs: a[keys.v1(case["n"], case["d"], "full", obs)] for obs in ("G", "Y", "dead")}
     g, y = _alive(brute["G"], brute["dead"])[0], _alive(brute["Y"], brute["dead"])[0]
     resid = y - input_offset(p["n_in"]) - g

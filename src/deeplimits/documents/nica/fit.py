@@ -20,6 +20,7 @@ from deeplimits.documents.nica.sample import (
     RESNET_EXP_DEPTH,
     RESNET_VARIANTS,
     alive_values,
+    factorisation_case,
     input_offset,
     narrow_widths,
     nearest_depth,
@@ -44,6 +45,33 @@ def _theory(value: float, formula: str) -> dict[str, Any]:
     return {"value": float(value), "formula": formula}
 
 
+def _controlled_mean(x: np.ndarray, controls: list[tuple[np.ndarray, float]]) -> stats.Estimate:
+    """Mean of ``x`` with control variates [choice, issue 13: fix the measurement, never the tolerance]: each
+    control ``c`` with its exactly known mean ``mu`` (a property of the sampled law, not of the formula under
+    test) enters as ``x - b (c - mu)``, b the in-sample least-squares coefficients (bias O(1/N)); SE = sd of the
+    residual / sqrt(N). Unbiased for E[x] whatever b, so a wrong theory value still fails."""
+    x = np.asarray(x, dtype=np.float64)
+    z = np.column_stack([np.asarray(c, dtype=np.float64) - mu for c, mu in controls])
+    zc = z - z.mean(axis=0)
+    b = np.linalg.lstsq(zc, x - x.mean(), rcond=None)[0]
+    resid = x - z @ b
+    return stats.Estimate(float(resid.mean()), float(resid.std(ddof=1) / np.sqrt(x.size)), int(x.size))
+
+
+#: the control variate e^G of a mean of G is used up to this beta: Var e^G = e^beta - 1 (spec pitfall 11), so the
+#: in-sample coefficient is reliable only for moderate beta [choice]
+MAX_BETA_CONTROL = 1.0
+
+
+def _mean_G(g: np.ndarray, n: int, d: int) -> stats.Estimate:
+    """E[G] of an MLP (alive networks) with the control variate e^G where beta <= MAX_BETA_CONTROL: E[e^G] = 1
+    over all networks (E|z^l|^2 is preserved exactly, spec §3.7), a dead one contributing 0, so
+    E[e^G | alive] = 1 / (1 - P(dead)) exactly (§3.9). Plain mean otherwise."""
+    if th.beta_mlp(n, d) > MAX_BETA_CONTROL:
+        return stats.mean(g)
+    return _controlled_mean(g, [(np.exp(g), 1.0 / (1.0 - float(th.dead_probability(n, d))))])
+
+
 # ---------------------------------------------------------------------------------------------- fig1
 def fit_fig1(a: Arrays, p: dict[str, Any]) -> Result:
     """nica/fig1: moments of G vs Theorem 2 (c1, c2), vs the exact law (c3); red vs blue law (c4)."""
@@ -56,7 +84,7 @@ def fit_fig1(a: Arrays, p: dict[str, Any]) -> Result:
         beta = th.beta_mlp(n, d)
         d2m, d2v = th.delta2_G(n, d)
         em, ev = th.exact_G_moments(n, d)
-        mg, vg = stats.mean(g), stats.variance(g)
+        mg, vg = _mean_G(g, n, d), stats.variance(g)
         ks_red = stats.ks_one_sample(y, lambda t, b=beta: th.red_cdf(t, b, n_out, c))
         ks_blue = stats.ks_one_sample(y, lambda t: th.blue_cdf(t, n_out, c))
         mean_y, var_y = th.exact_Y_moments(n, d, n_out, c)
@@ -108,7 +136,7 @@ def fit_moments(a: Arrays, p: dict[str, Any]) -> Result:
             g = _alive(a[keys.moments(n, d, "G")], dead)
             em, ev = th.exact_G_moments(n, d)
             sm, sv = th.second_order_G_moments(n, d)
-            mg, vg = stats.mean(g), stats.variance(g)
+            mg, vg = _mean_G(g, n, d), stats.variance(g)
             out["G"][keys.moments(n, d)] = {**_moments(g), "dead": stats.fraction(dead).to_dict(),
                                             "beta": th.beta_mlp(n, d), "exact_mean": em, "exact_var": ev,
                                             "second_order_mean": sm, "second_order_var": sv}
@@ -162,9 +190,13 @@ def fit_layerterms(a: Arrays, p: dict[str, Any]) -> Result:
         q.each("n", n=n)
         q[f"mean_u_n{n}"], q[f"var_u_n{n}"] = stats.mean(u), stats.variance(u)
         q[f"mean_r_n{n}"], q[f"var_r_n{n}"] = stats.mean(r), stats.variance(r)
-        q[f"third_u_n{n}"], q[f"third_r_n{n}"] = third_u, third_r
+        # third moments and E ln r with control variates of exactly known means (E u = E r = 1, E(u-1)^2 = 2/n,
+        # E(r-1)^2 = 5/n: the sampled laws chi^2_n/n and (2/n) chi^2_K; E[r | r > 0] = 1/(1 - 2^-n))
+        q[f"third_u_n{n}"] = _controlled_mean((u - 1) ** 3, [(u - 1, 0.0), ((u - 1) ** 2, 2 / n)])
+        q[f"third_r_n{n}"] = _controlled_mean((r - 1) ** 3, [(r - 1, 0.0), ((r - 1) ** 2, 5 / n)])
         q[f"mean_log_half_r_n{n}"] = stats.mean(log_r - np.log(2))
-        q[f"mean_log_r_n{n}"], q[f"var_log_r_n{n}"] = stats.mean(log_r), stats.variance(log_r)
+        q[f"mean_log_r_n{n}"] = _controlled_mean(log_r, [(r[alive], 1 / -np.expm1(n * np.log1p(-0.5)))])
+        q[f"var_log_r_n{n}"] = stats.variance(log_r)
         for name, formula in (("mean", "Prop 3: 1"), ("var", "Prop 3: 2/n"), ("third", "Prop 3(iv): 8/n^2")):
             q[f"{name}_u_theory_n{n}"] = exact(um[name], formula)
         for name, formula in (("mean", "Prop 4: 1"), ("var", "Prop 4: 5/n"), ("third", "corrected Prop 4(iv): "
@@ -252,6 +284,11 @@ def fit_resnet(a: Arrays, p: dict[str, Any]) -> Result:
             q[f"mean_G_{variant}_{alpha}"], q[f"var_G_{variant}_{alpha}"] = stats.mean(G[:, k]), stats.variance(G[:, k])
         late = stats.mean(a[keys.resnet("standard", a2, "active_late")])  # per-sample average over layers d/2 < l <= d
         q[f"hypoactivation_{alpha}"] = stats.Estimate(0.5 - late.value, late.stderr, late.n)
+        # effect of r5 [choice]: the smallest hypoactivation that matters, a deficit delta of the active fraction
+        # that, through E[R | q] = alpha^2 + 2 lam^2 q (spec §3.7, q ~ the active fraction), shifts E[G] over d
+        # layers by 10 % of beta/2: 2 lam^2 delta d = 0.1 beta_bal / 2
+        q[f"hypoactivation_effect_{alpha}"] = exact(0.1 * beta_bal / 2 / (2 * (1 - a2) * d),
+                                                    "deficit shifting E[G] by 10 % of beta/2 (§3.7) [choice]")
         q[f"mean_exp_G_balanced_{alpha}"] = stats.mean(np.exp(a[keys.resnet("balanced", a2, "G")][:, k_exp]))
     return out, q
 
@@ -270,6 +307,13 @@ def fit_grad(a: Arrays, p: dict[str, Any]) -> Result:
         out[arch] = {"forward": _moments(fwd), "tangent": _moments(tan), "ks": ks.to_dict(),
                      "mean_difference": dm.to_dict(), "var_difference": dv.to_dict()}
         q[f"ks_{arch}"], q[f"mean_difference_{arch}"], q[f"var_difference_{arch}"] = ks, dm, dv
+    # effects of the moment rows (tangent minus forward, against 0) [choice]: a 10 % error of the depth-dependent
+    # part of the law, E[G] and Var[G] (MLP: exact law §3.3; balanced: beta_bal §3.7)
+    beta_bal = th.beta_balanced_resnet(n, d, p["alpha2"])
+    em, ev = th.exact_G_moments(n, d)
+    for arch, (mean_g, var_g) in (("mlp", (em, ev)), ("balanced", (-beta_bal / 2, beta_bal))):
+        q[f"mean_effect_{arch}"] = exact(0.1 * abs(mean_g), "10 % of |E[G]| of the claimed law")
+        q[f"var_effect_{arch}"] = exact(0.1 * var_g, "10 % of Var[G] of the claimed law")
     tan = _alive(a[keys.grad("mlp", "tangent")], a[keys.grad_dead("mlp", "tangent")])
     q["ks_exact_mlp"] = stats.ks_one_sample(tan, lambda t: th.exact_cdf_Y(t, n, d, p["n_out"], c))
     return out, q
@@ -346,7 +390,7 @@ def fit_validation(a: Arrays, p: dict[str, Any]) -> Result:
     v = p["vector_vs_chi2"]
     pair("V5", f"MLP G (n={v['n']}, d={v['d']}); reference: chi-square reduction", "vector trick",
          keys.v5("chi2"), keys.v5("vector"))
-    case = max(p["mlp"], key=lambda c: c["n"] * c["d"])
+    case = factorisation_case(p)
     brute = {obs: a[keys.v1(case["n"], case["d"], "full", obs)] for obs in ("G", "Y", "dead")}
     alive = ~brute["dead"].astype(bool)
     g, y = brute["G"][alive], brute["Y"][alive]

@@ -156,13 +156,15 @@ def run_grad(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
 def run_universality(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """nica/universality: MLPs with Gaussian, Rademacher or uniform weights [choice]. Non-Gaussian weights have
     no reduction (spec pitfall 10): brute force. Gaussian weights: brute force too with ``method: full``; with
-    ``method: reduced`` the chi-square reduction, exact in law (nica/validation V1), one run per checkpoint."""
+    ``method: reduced`` the chi-square reduction, exact in law (nica/validation V1), one run per checkpoint, with
+    ``gaussian_samples`` samples where a size gives them."""
     out: Arrays = {}
     for law in p["laws"]:
         for size in p["sizes"]:
             n = size["n"]
             if law == "gaussian" and p["method"] == "reduced":
-                runs = [_mlp("chi2", [n] * (d + 1), p, seeds(law, f"n={n}", f"d={d}"), size["samples"], chunks)
+                samples = size.get("gaussian_samples", size["samples"])
+                runs = [_mlp("chi2", [n] * (d + 1), p, seeds(law, f"n={n}", f"d={d}"), samples, chunks)
                         for d in p["depths"]]
                 out |= {keys.universality(law, n, "G"): np.column_stack([r["G"] for r in runs]),
                         keys.universality(law, n, "dead"): np.column_stack([r["dead"] for r in runs])}
@@ -174,11 +176,19 @@ def run_universality(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     return out
 
 
+def factorisation_case(p: dict[str, Any]) -> dict[str, Any]:
+    """The validation MLP case whose brute-force samples test V6: the most brute-force samples, then the largest
+    n d."""
+    return max(p["mlp"], key=lambda c: (c.get("full_samples", p["full_samples"]), c["n"] * c["d"]))
+
+
 def run_validation(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """nica/validation: each exact reduction vs the brute-force network, independent seeds [derived].
 
     V1 chi-square MLP, V2 chi-square widths, V3 vector trick ResNets, V4 Gram-trick tangents,
-    V5 vector trick vs chi-square; the full MLP samples also serve V6 (Theorem 2 factorisation).
+    V5 vector trick vs chi-square; the full MLP samples also serve V6 (Theorem 2 factorisation, on the case with
+    the most brute-force samples: :func:`factorisation_case`). An MLP case's ``full_samples`` overrides the
+    experiment's (more brute force where it is cheap).
     """
     full, reduced = p["full_samples"], p["reduced_samples"]
     out: Arrays = {}
@@ -187,7 +197,8 @@ def run_validation(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
         name = keys.v1(n, d)
         res = _mlp("chi2", [n] * (d + 1), p, seeds(name, "reduced"), reduced, chunks)
         out |= keys.prefixed(keys.v1(n, d, "reduced"), res)
-        out |= keys.prefixed(keys.v1(n, d, "full"), _mlp("full", [n] * (d + 1), p, seeds(name, "full"), full, chunks))
+        out |= keys.prefixed(keys.v1(n, d, "full"), _mlp("full", [n] * (d + 1), p, seeds(name, "full"),
+                                                         case.get("full_samples", full), chunks))
     w = p["widths"]
     for j in w["positions"]:
         widths = narrow_widths(w["n"], w["narrow"], w["d"], j)
