@@ -11,7 +11,8 @@ detectable deviation is not below it. Equalities: 10 % of the theory value, exce
 that and the distance to the unconditional formula 1/4 - 1/n) and rows against 0 (the Ito term 1/(2n) for
 aux01 at n = 2; 10 % of |m_n| for the S2 check; 10 % of the collapsed fraction for S1 vs S4; for the S2 erratum
 at n = 1 the exact finite-L difference that the spec's statement misses). Orderings: the
-theory's predicted gap where it has one (fig01/c, fig05/a, fig13/b, fig14-17/a, aux01, aux02), else a stated
+theory's predicted gap where it has one (fig01/c, fig05/a, fig13/b, fig14-17/a, aux01, aux02; the aux02 minimum
+at n = 1 is a predicted tie, an equality), else a stated
 scale: 10 % of the collapse probability (fig04), of v_1 (fig12), of SD(U_L) (fig18-21/a), the gap of the spec's
 12/n (fig06/c), KS_EFFECT (fig12/ks), the spec's bound (fig07/a, b). "bound + 3 SE" only where the spec writes it
 (fig04/b, fig06/c_bound). fig09 uses the exact finite-L bias (T4 quadrature) in place of the spec's delta; fig18-21/b
@@ -282,6 +283,10 @@ CLAIMS = {
         Claim("aux02/minimum_n{n}", "the grid minimum of E G_1 is at alpha <= 0.01 (n = {n}; at n = 1 it ties with "
               "alpha = 1)", "seed", "min over alpha <= 0.01 - min over alpha > 0.01",
               Beyond("minimum_gap_n{n}", 0.0, below=True, theory="minimum_gap_theory_n{n}"), each="minimum"),
+        Claim("aux02/minimum_n{n}", "the grid minimum of E G_1 over alpha <= 0.01 ties with that over alpha > 0.01 "
+              "(n = {n}: m_1(0) = m_1(1) = -1/2)", "seed", "min over alpha <= 0.01 - min over alpha > 0.01",
+              Equality("minimum_gap_n{n}", "minimum_gap_theory_n{n}", effect="minimum_tie_effect_n{n}"),
+              each="minimum_tie"),
     ),
     "validation": (
         Claim("aux03/s1_norm", f"S1 (exact Euler identity) and S4 (explicit weights) give one law of ||phi(Y_L)|| "

@@ -661,6 +661,8 @@ def fit_piecewise(a: Arrays, p: dict[str, Any]) -> Result:
     minimum of E G_1 over alpha <= 0.01 minus that over alpha > 0.01."""
     out: dict[str, Any] = {}
     q = Quantities()
+    for name in ("minimum", "minimum_tie"):  # either may have no instance
+        q.index.setdefault(name, [])
     alphas = sorted(p["alphas"])
     for n in p["widths"]:
         est = {}
@@ -683,11 +685,16 @@ def fit_piecewise(a: Arrays, p: dict[str, Any]) -> Result:
         if small and large:
             low = min(small, key=lambda x: est[x].value)
             rival = min(large, key=lambda x: est[x].value)
-            q.each("minimum", n=n)
             q[f"minimum_gap_n{n}"] = est[low] - est[rival]
             rates = {x: float(th.piecewise_linear_rate(n, x)) for x in alphas}
-            q[f"minimum_gap_theory_n{n}"] = exact(min(rates[x] for x in small) - min(rates[x] for x in large),
-                                                  "min m_n(alpha <= 0.01) - min m_n(alpha > 0.01) (Prop. 10)")
+            lowest = min(rates[x] for x in small)
+            predicted = lowest - min(rates[x] for x in large)
+            q[f"minimum_gap_theory_n{n}"] = exact(predicted, "min m_n(alpha <= 0.01) - min m_n(alpha > 0.01) "
+                                                             "(Prop. 10)")
+            # a predicted tie (n = 1: m_1(0) = m_1(1) = -1/2) is an equality, its effect 10 % of the tied minimum
+            tie = abs(predicted) < 1e-12 * max(1.0, abs(lowest))
+            q.each("minimum_tie" if tie else "minimum", n=n)
+            q[f"minimum_tie_effect_n{n}"] = exact(0.1 * abs(lowest), "10 % of the grid minimum of m_n(alpha)")
     return out, q
 
 
