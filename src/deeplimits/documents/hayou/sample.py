@@ -18,7 +18,8 @@ import numpy as np
 from deeplimits.documents.hayou import keys
 from deeplimits.models.infdepth.closed_forms import erfi_inv
 from deeplimits.models.infdepth.samplers import activation, euler_single, explicit_network, gram_multi, pair_inputs
-from deeplimits.rng import Chunks, Seeds
+from deeplimits.models.networks.resnet import sq_norm
+from deeplimits.rng import Chunks, Seeds, chunked_rngs
 
 Arrays = dict[str, np.ndarray]
 #: pooled coordinates kept for display histograms (hayou/fig06) [choice]
@@ -112,14 +113,67 @@ def quasi_gbm_samples(p: dict[str, Any], n: int) -> int:
     return p["wide_samples"] if n >= p["wide_from"] else p["samples"]
 
 
+def coupled_growth(seed, chunks: Chunks, n: int, depth: int, coarse: int, samples: int) -> tuple[Arrays, Arrays]:
+    """The ReLU network (S1) at depth L and at depth L/r driven by one Brownian path: the same Y_0, and each coarse
+    step's noise (zeta_{r(k-1)+1} + ... + zeta_{rk}) / sqrt(r), again N(0, I_n), so each network is exact in law and
+    the two are paired sample by sample (the aux03 S2 check as a paired difference). Returns the arrays of
+    :func:`_quasi_gbm_setting` for each depth (fine, coarse)."""
+    if depth % coarse:
+        raise ValueError(f"the validation depth {coarse} must divide the depth {depth}")
+    r = depth // coarse
+    step, coarse_step = 1.0 / math.sqrt(n * depth), 1.0 / math.sqrt(n * coarse)
+    fine_out = {"G": np.empty(samples), "alive0": np.empty(samples, dtype=bool),
+                "collapsed": np.empty(samples, dtype=bool)}
+    coarse_out = {k: np.empty_like(v) for k, v in fine_out.items()}
+    active, coarse_active = np.zeros(depth + 1), np.zeros(coarse + 1)
+    for sl, rng in chunked_rngs(seed, samples, chunks.reduced):
+        y = rng.standard_normal(n)
+        yc = y.copy()
+        norm0 = np.sqrt(sq_norm(np.maximum(y, 0.0)))
+        norm, norm_c = norm0, norm0
+        dead, dead_c = norm == 0, norm == 0
+        active[0] += np.count_nonzero(y > 0)
+        coarse_active[0] += np.count_nonzero(y > 0)
+        noise = np.zeros_like(y)
+        for layer in range(1, depth + 1):
+            z = rng.standard_normal(n)
+            y = y + (norm * step)[:, None] * z
+            norm = np.sqrt(sq_norm(np.maximum(y, 0.0)))
+            dead |= norm == 0
+            active[layer] += np.count_nonzero(y > 0)
+            noise += z
+            if layer % r == 0:
+                yc = yc + (norm_c * coarse_step / math.sqrt(r))[:, None] * noise
+                norm_c = np.sqrt(sq_norm(np.maximum(yc, 0.0)))
+                dead_c |= norm_c == 0
+                coarse_active[layer // r] += np.count_nonzero(yc > 0)
+                noise[:] = 0.0
+        for out, last, gone in ((fine_out, norm, dead), (coarse_out, norm_c, dead_c)):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g = np.log(last / norm0)
+            g[gone] = np.nan
+            out["G"][sl], out["alive0"][sl], out["collapsed"][sl] = g, norm0 > 0, gone
+    fine_out["active_mean"], coarse_out["active_mean"] = active / samples, coarse_active / samples
+    return fine_out, coarse_out
+
+
 def run_quasi_gbm(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """fig05, fig13, aux03 (ReLU): G_1 = log(||phi(Y_L)|| / ||phi(Y_0)||) per sample (NaN if collapsed), E_0,
-    and the per-layer mean number of active units, at depth L and (S2 check) at the validation depth."""
+    and the per-layer mean number of active units, at depth L and (S2 check) at the validation depth: the widths
+    checked there are drawn by :func:`coupled_growth`, so the two depths are paired sample by sample."""
     out: Arrays = {}
-    for depth, widths in ((p["depth"], p["widths"]), (p["validation_depth"], p["validation_widths"])):
-        for n in widths:
-            res = _quasi_gbm_setting(seeds(f"n={n}", f"L={depth}"), chunks, n, depth, quasi_gbm_samples(p, n))
-            out |= {keys.width_depth(n, depth, k): v for k, v in res.items()}
+    depth, short = p["depth"], p["validation_depth"]
+    for n in p["widths"]:
+        if n in p["validation_widths"]:
+            fine, coarse = coupled_growth(seeds(f"n={n}", f"L={depth}", f"paired L={short}"), chunks, n, depth,
+                                          short, quasi_gbm_samples(p, n))
+            out |= {keys.width_depth(n, short, k): v for k, v in coarse.items()}
+        else:
+            fine = _quasi_gbm_setting(seeds(f"n={n}", f"L={depth}"), chunks, n, depth, quasi_gbm_samples(p, n))
+        out |= {keys.width_depth(n, depth, k): v for k, v in fine.items()}
+    for n in [w for w in p["validation_widths"] if w not in p["widths"]]:
+        res = _quasi_gbm_setting(seeds(f"n={n}", f"L={short}"), chunks, n, short, quasi_gbm_samples(p, n))
+        out |= {keys.width_depth(n, short, k): v for k, v in res.items()}
     return out
 
 
