@@ -5,8 +5,8 @@ Sizes have the power by construction. d2_exact at N = 20, alpha = 0.5 (L = 10) w
 second): the second moments of Q have batch SEs of 0.005-0.02 (with the control variates Q11 - 1, Q22 - 1), so
 5 SE is 0.02-0.1, against shifts of 0.09-0.26 from a 10 % error of g_L; log Q11 and log B22^2 have SE
 sqrt(1.05/n) = 0.0023 for the mean (5 SE = 0.011 against a 10 % shift of 0.05) and 0.0033 for the variance
-(5 SE = 0.017 against 0.105). d1's exact sampler at N = 20 with 2e5 draws: E Q^2 has the closed-form SE
-sqrt((E Q^4 - g_L^2)/n) = 0.033 (5 SE = 0.16 against the 0.26 of g_L + 10 %).
+(5 SE = 0.017 against 0.105). d1's exact sampler at N = 20 with 2e5 draws: E Q^2 (control variate Q - 1) has
+the closed-form SE sqrt((E Q^4 - g_L^2 - Cov(Q^2, Q)^2/Var Q)/n) < 0.033 (5 SE < 0.16 against the 0.26 of g_L + 10 %).
 """
 
 from __future__ import annotations

@@ -75,6 +75,15 @@ def _mean_with_se(x: np.ndarray, variance: float) -> stats.Estimate:
     return stats.Estimate(float(np.mean(x)), float(np.sqrt(variance / x.size)), int(x.size))
 
 
+def _q2_controlled(q: np.ndarray, widths: list[int]) -> stats.Estimate:
+    """E Q^2 of the D = 1 law (Q, or Q11 at any D) with the control variate Q - 1 (E Q = 1 exactly) at its exact
+    optimal coefficient Cov(Q^2, Q)/Var Q = (E Q^3 - g_L)/(g_L - 1), and the closed-form SE from
+    Var Q^2 - Cov^2/Var Q (spec §4: SEs from closed-form variances)."""
+    g, q3, q4 = (float(th.Q_power_moment_D1(widths, k)) for k in (2, 3, 4))
+    cov = q3 - g
+    return _mean_with_se(q**2 - cov / (g - 1) * (q - 1), q4 - g**2 - cov**2 / (g - 1))
+
+
 def _controlled(y: np.ndarray, controls: np.ndarray) -> np.ndarray:
     """y minus its least-squares regression on ``controls`` (columns with an exactly known mean of 0, e.g. Q11 - 1
     and Q22 - 1, since E Q = I exactly at finite N and for the surrogate): the same mean, a smaller variance
@@ -85,12 +94,13 @@ def _controlled(y: np.ndarray, controls: np.ndarray) -> np.ndarray:
 
 def _d2_second_moments(q11: np.ndarray, q12: np.ndarray, q22: np.ndarray) -> dict[str, np.ndarray]:
     """Per-draw variables whose means are E Q11^2, E Q11 Q22, E Q12^2 and E[Q11 Q22 + 2 Q12^2] - 1, each with the
-    control variates Q11 - 1, Q22 - 1 (exact mean 0). E Q12^2 is averaged over the rotations of the outputs: by
-    orthogonal invariance (spec §3.1) Q' = R_theta Q R_theta^T has the law of Q, and the mean over theta of Q'12^2
-    is (Q22 - Q11)^2/8 + Q12^2/2 (same mean, about 0.7x the SE; fig4 A2 at alpha = 0.5 needs it)."""
+    control variates Q11 - 1, Q22 - 1 (exact mean 0). The last two are averaged over the rotations of the outputs: by
+    orthogonal invariance (spec §3.1) Q' = R_theta Q R_theta^T has the law of Q, and the means over theta are
+    Q'12^2 -> (Q22 - Q11)^2/8 + Q12^2/2 and Q'11 Q'22 + 2 Q'12^2 -> Q11 Q22 + Q12^2/2 + 3 (Q22 - Q11)^2/8 (same
+    means, about 0.6-0.7x the SE; fig4 A2 and fig3 A2 on the surrogate at alpha = 0.5 need it)."""
     controls = np.column_stack([q11 - 1, q22 - 1])
     raw = {"Q11Q11": q11**2, "Q11Q22": q11 * q22, "Q12Q12": (q22 - q11) ** 2 / 8 + q12**2 / 2,
-           "cov_s2": q11 * q22 + 2 * q12**2 - 1}
+           "cov_s2": q11 * q22 + q12**2 / 2 + 3 * (q22 - q11) ** 2 / 8 - 1}
     return {k: _controlled(v, controls) for k, v in raw.items()}
 
 
@@ -128,13 +138,13 @@ def fit_d1(a: Arrays, p: dict[str, Any]) -> Result:
     grid = np.linspace(-8, 8, 4001)
     for alpha in p["alphas"]:
         widths = [n_net] * depth(alpha, n_net)
-        g, q4 = th.g_L(widths), th.Q_power_moment_D1(widths, 4)
+        g = th.g_L(widths)
         k = alpha_name(alpha)
         s, q = a[d1_network_key(alpha, "s")], a[d1_network_key(alpha, "Q")]
         ks_nngp = stats.ks_one_sample(s, _nngp_cdf)
         effect = float(np.max(np.abs(th.normal_lognormal_cdf(grid, th.alpha_eff(widths)) - _nngp_cdf(grid))))
         second = _mean_with_se(s**2, 3 * g - 1)
-        via_q = _mean_with_se(q**2, q4 - g**2)
+        via_q = _q2_controlled(q, widths)
         kurt = stats.batch_estimate(q, lambda b: 3 * np.mean(b**2) / np.mean(b) ** 2)
         raw = stats.batch_estimate(s, lambda b: np.mean(b**4) / (3 * np.mean(b**2) ** 2))
         out["network"][k] = {"s": _est(s), "s2": second.to_dict(), "EQ2": via_q.to_dict(),
@@ -157,16 +167,14 @@ def fit_d1(a: Arrays, p: dict[str, Any]) -> Result:
             qs.each("network_moments", **instance)
             qs[f"EQ2_network_{k}"], qs[f"kurtosis_{k}"] = via_q, kurt
             qs[f"g_L_network_{k}"] = exact(g, "g_L = prod(1 + 2/N_l)")
-            qs[f"g_L_excess_network_{k}"] = exact(g - 1, "g_L - 1 (E Q^2 beyond the NNGP's 1)")
             qs[f"kurtosis_theory_{k}"] = exact(3 * g, "3 g_L")
-            qs[f"kurtosis_excess_{k}"] = exact(3 * (g - 1), "3 (g_L - 1) (kurtosis beyond the NNGP's 3)")
     for size in p["exact"]:
         n = size["N"]
         for alpha in p["alphas"]:
             widths = [n] * depth(alpha, n)
-            g, q4 = th.g_L(widths), th.Q_power_moment_D1(widths, 4)
+            g = th.g_L(widths)
             q = a[d1_exact_key(n, alpha, "Q")]
-            est = _mean_with_se(q**2, q4 - g**2)
+            est = _q2_controlled(q, widths)
             out["exact"][snapshot_name(width_name(n), alpha)] = {
                 "EQ2": est.to_dict(), "g_L": g, "g_limit": float(th.g_limit(alpha)), "logQ": _est(np.log(q)),
                 "s": _est(a[d1_exact_key(n, alpha, "s")]),
@@ -176,7 +184,6 @@ def fit_d1(a: Arrays, p: dict[str, Any]) -> Result:
                 qs.each("exact", suffix=suffix, n=n, alpha=alpha)
                 qs[f"EQ2_exact_{suffix}"] = est
                 qs[f"g_L_exact_{suffix}"] = exact(g, "g_L = prod(1 + 2/N_l)")
-                qs[f"g_L_excess_exact_{suffix}"] = exact(g - 1, "g_L - 1 (E Q^2 beyond the NNGP's 1)")
     return out, qs
 
 
@@ -518,15 +525,10 @@ def fit_widths(a: Arrays, p: dict[str, Any]) -> Result:
     out, qs = {}, Quantities()
     lq = {name: np.log(a[profile_key(name, "Q11")]) for name in WIDTH_PROFILES}
     for name, widths in WIDTH_PROFILES.items():
-        g, q4 = th.g_L(widths), th.Q_power_moment_D1(widths, 4)
+        g = th.g_L(widths)
         (m1, v1), (m2, v2) = th.log_Bii_moments(widths, 1), th.log_Bii_moments(widths, 2)
         lb22 = a[profile_key(name, "logB22sq")]
-        # E Q11^2 with the control variate Q11 - 1 (E Q11 = 1 exactly) at its exact optimal coefficient
-        # Cov(Q^2, Q)/Var Q = (E Q^3 - g_L)/(g_L - 1), and its closed-form variance Var Q^2 - Cov^2/Var Q (0.83x the SE)
-        q11 = a[profile_key(name, "Q11")]
-        q3 = th.Q_power_moment_D1(widths, 3)
-        cov = q3 - g
-        q2 = _mean_with_se(q11**2 - cov / (g - 1) * (q11 - 1), q4 - g**2 - cov**2 / (g - 1))
+        q2 = _q2_controlled(a[profile_key(name, "Q11")], widths)  # Q11 has the D = 1 law; 0.83x the SE
         out[name] = {"alpha_eff": th.alpha_eff(widths), "L": len(widths), "logQ11": _est(lq[name]),
                      "logB22sq": _est(lb22), "EQ11sq": q2.to_dict(), "g_L": g}
         qs.each("profile", profile=name, alpha_eff=th.alpha_eff(widths))
