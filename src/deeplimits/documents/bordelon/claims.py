@@ -38,7 +38,8 @@ def _agree(prefix: str) -> Claim:
     """Simulation = DMFT at each claim time (instances ``agree``: curve, loss, step, label)."""
     return Claim(f"{prefix}_{{loss}}_t{{step}}", "simulation {loss} loss = DMFT at t = {step} ({label})", "derived",
                  "mean {loss} loss over replicates",
-                 Equality("{loss}_{curve}_t{step}", "dmft_{loss}_{curve}_t{step}", k="k_{curve}"), each="agree")
+                 Equality("{loss}_{curve}_t{step}", "dmft_{loss}_{curve}_t{step}", k="k_{curve}",
+                          effect="effect_{loss}_{curve}_t{step}"), each="agree")
 
 
 def _sweep(fig: str) -> Claim:
@@ -143,14 +144,14 @@ CLAIMS = {
     "fig4": (
         _agree("fig4/agree_{curve}"),
         Claim("fig4/init_{curve}", "initial loss = 1 + (1 + beta^2)^L/(gamma0^2 nu) + sigma^2 ({curve})", "derived",
-              "mean test loss at t = 0", Equality("init_{curve}", "init_theory_{curve}", k="k_{curve}"), each="init"),
+              "mean test loss at t = 0", Equality("init_{curve}", "init_theory_{curve}"), each="init"),
         Claim("fig4/depth_limit_dmft", "1/sqrt(L) branches converge in depth: max_t |L_{d4} - L_{d3}| <= half max_t "
               "|L_{d2} - L_{d1}| (DMFT)", "seed", "max_t difference of the deepest pair",
               Bound("depth_far_dmft", upper="depth_near_half_dmft", reason="half the shallow pair's difference (spec)"),
               each="depth_limit"),
         Claim("fig4/depth_limit_sim", "1/sqrt(L) branches converge in depth: the final losses at L = {d3} and {d4} "
               "agree within 3 SE (simulation)", "seed", "|difference of final losses|",
-              AtMost("depth_limit_sim", margin=True, effect="depth_limit_effect"),
+              AtMost("depth_limit_sim", margin=True, effect="depth_near_half_dmft"),
               each="depth_limit"),
         Claim("fig4/richness_{low}_{high}", "richer is faster: the final loss falls from {low} to {high}", "derived",
               "loss(lower gamma0) - loss(higher)",
@@ -223,6 +224,6 @@ CLAIMS = {
     "figA2": (
         Claim("figA2/init_{curve}", "initial loss = 1 + 1/(gamma0^2 nu_L) depends on the last width only "
               "(nu = {pair})", "derived", "mean test loss at t = 0",
-              Equality("init_{curve}", "init_theory_{curve}", k="k_{curve}"), each="init"),
+              Equality("init_{curve}", "init_theory_{curve}"), each="init"),
     ),
 }
