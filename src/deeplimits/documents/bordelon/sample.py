@@ -94,11 +94,13 @@ def initial_losses(p: dict[str, Any], seeds: Seeds, variations: list[dict[str, A
     """Test loss at t = 0 of ``init_replicates`` networks per variation (``<curve>/init``), for the initial-loss
     claims: one draw costs a fraction of a training run, and at the curves' S = 16 seeds 8.3 SE of the initial loss
     exceeds 10 % of it (issue 13). Replicates 0..S_init - 1 of the curve's own seed (the first S are the curve's
-    replicates; the estimate uses all of them)."""
+    replicates; the estimate uses all of them). Drawn as population GD: the t = 0 test loss depends only on the
+    weight and teacher streams, so it equals the full-batch replicate's bit for bit without drawing its data."""
     out: Arrays = {}
     for changes in variations:
         name = curve_key(**changes)
-        res = simulate(training_config({**p, **changes, "steps": 1}), seeds(name), p["init_replicates"], times=[0])
+        setting = {**p, **changes, "steps": 1, "optimiser": "population"}
+        res = simulate(training_config(setting), seeds(name), p["init_replicates"], times=[0])
         out[curve_array(name, "init")] = res["test_loss"][:, 0]
     return out
 
