@@ -171,16 +171,24 @@ def agreement(q: Quantities, a: Arrays, name: str, theory: dmft.DMFTResult, time
             q[f"{kind}_{name}_t{step}"] = stats.Estimate(float(x[:, j].mean()),
                                                          float(x[:, j].std(ddof=1) / math.sqrt(x.shape[0])),
                                                          x.shape[0])
-            q[f"dmft_{kind}_{name}_t{step}"] = exact(float(dmft_curve[step]),
-                                                     f"row-wise DMFT {kind} loss at t = {step}")
-            q[f"effect_{kind}_{name}_t{step}"] = agreement_effect(float(dmft_curve[step]), theory)
+            loss = float(dmft_curve[step])
+            if abs(loss) <= ROUNDING * float(theory.test_loss[0]):  # interpolation: 0 up to rounding (+-1e-16)
+                q[f"dmft_{kind}_{name}_t{step}"] = exact(0.0, f"row-wise DMFT {kind} loss at t = {step}: 0 up to "
+                                                         f"rounding ({loss:.2g}), an interpolated training set")
+            else:
+                q[f"dmft_{kind}_{name}_t{step}"] = exact(loss, f"row-wise DMFT {kind} loss at t = {step}")
+            q[f"effect_{kind}_{name}_t{step}"] = agreement_effect(loss, theory)
+
+
+#: a DMFT loss below this fraction of the initial loss is zero up to rounding (the solver's own error is ~1e-16)
+ROUNDING = 1e-9
 
 
 def agreement_effect(loss: float, theory: dmft.DMFTResult) -> dict[str, Any]:
     """The effect of an agreement row: 10 % of the DMFT loss; where that loss is zero up to rounding (an
     interpolated training set, full batch alpha < 1), the spec's scale of 'interpolated', 0.05 sigma^2 (fig3)."""
     sigma2 = theory.config.sigma ** 2
-    if abs(loss) > 1e-9 * float(theory.test_loss[0]) or sigma2 == 0:
+    if abs(loss) > ROUNDING * float(theory.test_loss[0]) or sigma2 == 0:
         return exact(0.1 * abs(loss), "10 % of the DMFT loss")
     return exact(0.05 * sigma2, "the DMFT loss is 0 (interpolation): 0.05 sigma^2, the spec's scale of an "
                  "interpolated training set (fig3)")
