@@ -4,8 +4,9 @@ draw, and the named quantities its claim table (``claims.py``) is decided on.
 Statistics (spec §4): losses are averaged over replicates (not logs), SE = sd/sqrt(S). A curve with a diverged
 replicate is excluded from fits and agreement (spec §4). The agreement quantities are listed only where eta0 <=
 eta_div/3 (spec §7, :func:`stable_margin`); their k is the two-sided 5-sigma quantile of Student's t with S - 1
-degrees of freedom (:func:`t_quantile`) and their allowance L(0)/D, both theory quantities here. Claims about the
-spec's horizon T are gated on the condition ``horizon`` (the smoke preset caps ``steps``).
+degrees of freedom (:func:`t_quantile`), a theory quantity here; no allowance (the spec's |z| <= 5: "double D; never
+widen tolerances"). Orderings carry the DMFT's predicted gap (``dmft_<gap>``), the power the audit needs. Claims
+about the spec's horizon T are gated on the condition ``horizon`` (the smoke preset caps ``steps``).
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ from deeplimits.documents.bordelon.sample import (
     fig3_variations,
     fig4_variations,
     fig7_gamma_ref,
-    median_wall_time,
     peak_bytes,
     power_law_batch,
+    wall_times,
 )
 from deeplimits.models import dmft
 from deeplimits.quantities import Quantities, condition, missing
@@ -156,14 +157,11 @@ def student_k(q: Quantities, name: str, replicates: int) -> None:
                                                    f"{max(replicates - 1, 1)} dof (S = {replicates})")
 
 
-def agreement(q: Quantities, a: Arrays, name: str, theory: dmft.DMFTResult, times: list[int], dimension: int,
+def agreement(q: Quantities, a: Arrays, name: str, theory: dmft.DMFTResult, times: list[int],
               which: tuple[str, ...] = ("test",), label: str | None = None) -> None:
     """Quantities of 'simulation = DMFT at each claim time' (spec 'agree'; instances ``agree``: curve, loss, step,
-    label): the seed-mean loss with its SE, the DMFT loss, and the curve's allowance L(0)/D; callers check
-    :func:`stable_margin`."""
+    label): the seed-mean loss with its SE and the DMFT loss; callers check :func:`stable_margin`."""
     t = list(a[curve_array(name, "t")])
-    q[f"allowance_{name}"] = exact(float(theory.test_loss[0]) / dimension, "L(0)/D: the DMFT initial test loss "
-                                   "over D, the O(1/D) finite-size bias [choice]")
     for kind in which:
         x = a[curve_array(name, kind)]
         dmft_curve = theory.test_loss if kind == "test" else theory.train_loss
@@ -173,8 +171,27 @@ def agreement(q: Quantities, a: Arrays, name: str, theory: dmft.DMFTResult, time
             q[f"{kind}_{name}_t{step}"] = stats.Estimate(float(x[:, j].mean()),
                                                          float(x[:, j].std(ddof=1) / math.sqrt(x.shape[0])),
                                                          x.shape[0])
-            q[f"dmft_{kind}_{name}_t{step}"] = exact(float(dmft_curve[step]),
-                                                     f"row-wise DMFT {kind} loss at t = {step}")
+            loss = float(dmft_curve[step])
+            if abs(loss) <= ROUNDING * float(theory.test_loss[0]):  # interpolation: 0 up to rounding (+-1e-16)
+                q[f"dmft_{kind}_{name}_t{step}"] = exact(0.0, f"row-wise DMFT {kind} loss at t = {step}: 0 up to "
+                                                         f"rounding ({loss:.2g}), an interpolated training set")
+            else:
+                q[f"dmft_{kind}_{name}_t{step}"] = exact(loss, f"row-wise DMFT {kind} loss at t = {step}")
+            q[f"effect_{kind}_{name}_t{step}"] = agreement_effect(loss, theory)
+
+
+#: a DMFT loss below this fraction of the initial loss is zero up to rounding (the solver's own error is ~1e-16)
+ROUNDING = 1e-9
+
+
+def agreement_effect(loss: float, theory: dmft.DMFTResult) -> dict[str, Any]:
+    """The effect of an agreement row: 10 % of the DMFT loss; where that loss is zero up to rounding (an
+    interpolated training set, full batch alpha < 1), the spec's scale of 'interpolated', 0.05 sigma^2 (fig3)."""
+    sigma2 = theory.config.sigma ** 2
+    if abs(loss) > ROUNDING * float(theory.test_loss[0]) or sigma2 == 0:
+        return exact(0.1 * abs(loss), "10 % of the DMFT loss")
+    return exact(0.05 * sigma2, "the DMFT loss is 0 (interpolation): 0.05 sigma^2, the spec's scale of an "
+                 "interpolated training set (fig3)")
 
 
 class ComparedCurve(NamedTuple):
@@ -195,8 +212,15 @@ def compared_curve(q: Quantities, a: Arrays, p: dict[str, Any], changes: dict[st
     listed(q, "agree")
     student_k(q, name, a[curve_array(name, "test")].shape[0])
     if claim and stable_margin(setting):
-        agreement(q, a, name, theory, times, p["dimension"], which)
+        agreement(q, a, name, theory, times, which)
     return ComparedCurve(name, setting, theory, curve_summary(a, name, theory))
+
+
+def initial_sample(a: Arrays, name: str) -> np.ndarray:
+    """The initial test losses of a curve: its many-seed draw ``<curve>/init`` where sampled, else t = 0 of the
+    curve's replicates."""
+    key = curve_array(name, "init")
+    return a[key] if key in a else a[curve_array(name, "test")][:, 0]
 
 
 def paired_gap(x: np.ndarray, y: np.ndarray) -> stats.Estimate:
@@ -255,7 +279,8 @@ def theory_sweep(setting: dict[str, Any], etas: np.ndarray) -> np.ndarray:
 def sweep_quantities(q: Quantities, a: Arrays, p: dict[str, Any], variations: list[dict[str, Any]]) -> dict:
     """Stats of every sweep curve: simulated and DMFT optima, eta_div; the quantities of 'simulation = DMFT at every
     eta0 <= eta_div/3' (instances ``sweep``): the worst excess |mean - DMFT| - k SE over the grid points where it is
-    asserted, against the allowance L(0)/D."""
+    asserted (every stable point: eta0 <= eta_div/3, no diverged replicate), against 0 (no allowance), and the row's
+    power, the largest k SE / DMFT loss over those points (the relative error the worst point would catch)."""
     etas = a[SWEEP_ETAS]
     log_eta = np.log10(etas)
     theory_etas = np.unique(np.concatenate([etas, np.logspace(log_eta[0], log_eta[-1],
@@ -276,21 +301,20 @@ def sweep_quantities(q: Quantities, a: Arrays, p: dict[str, Any], variations: li
                      "dmft": [x if np.isfinite(x) else None for x in dmft_loss], "log10_eta_opt": sim_opt.to_dict(),
                      "dmft_log10_eta_opt": dmft_opt, "eta_div": edge}
         k = t_quantile(final.shape[1])
-        allowance = float(solve(setting).test_loss[0]) / p["dimension"]
         theory_at = dmft_loss[[int(np.argmin(np.abs(theory_etas - eta))) for eta in etas]]
-        # asserted where eta0 <= eta_div/3 and where the tolerance resolves a deviation as large as the loss itself
-        safe = [i for i, eta in enumerate(etas) if eta <= edge / 3 and not diverged[i].any()
-                and k * se[i] + allowance < theory_at[i]]
+        # asserted at every grid point with eta0 <= eta_div/3 and no diverged replicate (spec §7)
+        safe = [i for i, eta in enumerate(etas) if eta <= edge / 3 and not diverged[i].any()]
         excess = [abs(mean[i] - theory_at[i]) - k * se[i] for i in safe]
         q.each("sweep", curve=name)
         q[f"excess_{name}"] = exact(max(excess, default=math.nan), f"max over the grid points of |mean - DMFT| - k SE,"
                                     f" k = {k:.3g} (Student t, {final.shape[1] - 1} dof, 5 sigma)")
         q[f"max_z_{name}"] = exact(max((abs(mean[i] - theory_at[i]) / se[i] for i in safe), default=math.nan),
                                    "max over the grid points of |mean - DMFT| / SE")
-        q[f"allowance_{name}"] = exact(allowance, "L(0)/D: the DMFT initial test loss over D, the O(1/D) "
-                                       "finite-size bias [choice]")
-        q[f"agree_decided_{name}"] = condition(bool(safe), f"some grid point has eta0 <= eta_div/3, no diverged "
-                                               f"replicate and k SE + L(0)/D below the DMFT loss (here {len(safe)})")
+        q[f"sweep_power_{name}"] = exact(max((k * se[i] / theory_at[i] for i in safe), default=math.nan),
+                                         "max over the grid points of k SE / DMFT loss: the relative error the "
+                                         "weakest asserted point would catch")
+        q[f"agree_decided_{name}"] = condition(bool(safe), f"some grid point has eta0 <= eta_div/3 and no diverged "
+                                               f"replicate (here {len(safe)})")
     return out
 
 
@@ -311,7 +335,7 @@ def fit_fig1(a: Arrays, p: dict[str, Any]) -> Result:
                 cfg = dmft_config(setting)
                 formula = "2 + sigma^2 (NTK)" if group == "ntk" else "1 + 1/(gamma0^2 nu) + sigma^2 (muP)"
                 q.each(f"init_{group}", curve=name)
-                q[f"init_{name}"] = stats.mean(a[curve_array(name, "test")][:, 0])
+                q[f"init_{name}"] = stats.mean(initial_sample(a, name))
                 q[f"init_theory_{name}"] = exact(dmft.initial_loss(cfg.b, p["sigma"]), formula)
     mup = [curve_key(**c) for c in groups["mup"]]
     for small, large in zip(mup, mup[1:], strict=False):
@@ -320,6 +344,9 @@ def fit_fig1(a: Arrays, p: dict[str, Any]) -> Result:
             q.each("wider", small=small, large=large, step=step)
             q[f"wider_{small}_{large}_t{step}"] = gap(a[curve_array(small, "test")][:, j],
                                                       a[curve_array(large, "test")][:, j])
+            q[f"dmft_wider_{small}_{large}_t{step}"] = exact(
+                out[small]["dmft"]["test"][step] - out[large]["dmft"]["test"][step],
+                f"DMFT loss(narrower) - loss(wider) at t = {step}: the predicted gap")
     dmft_curves = np.array([out[name]["dmft"]["test"] for name in mup])
     q["wider_dmft"] = exact(float(np.max(np.diff(dmft_curves[:, 1:], axis=0))),
                             "max over t >= 1 and adjacent widths of the DMFT loss(wider) - loss(narrower)")
@@ -330,6 +357,8 @@ def fit_fig1(a: Arrays, p: dict[str, Any]) -> Result:
         q[f"depth_{small}_{large}"] = (gap(a[curve_array(small, "test")][:, -1], a[curve_array(large, "test")][:, -1])
                                        if last < p["steps"] else
                                        missing(f"the run stops before t = {last} at this preset"))
+        q[f"dmft_depth_{small}_{large}"] = exact(out[small]["dmft"]["test"][-1] - out[large]["dmft"]["test"][-1],
+                                                 "DMFT final loss(shallower) - loss(deeper): the predicted gap")
     return out, q
 
 
@@ -369,6 +398,8 @@ def transfer_quantities(q: Quantities, p: dict[str, Any], out: dict, mup: list[s
     q["ntk_shift_sim"] = sim_shift
     q["ntk_vs_mup_sim"] = stats.Estimate(sim_shift.value - 2 * sim_spread.value,
                                          math.hypot(sim_shift.stderr, 2 * sim_spread.stderr), sim_shift.n)
+    q["dmft_ntk_vs_mup"] = exact(float(ntk_dmft[-1] - ntk_dmft[0]) - 2 * dmft_spread,
+                                 "DMFT NTK shift - 2 x the μP DMFT spread: the predicted gap")
 
 
 #: the spec's smallest NTK shift of log10 eta* across width (decades; fig2, fig7)
@@ -463,6 +494,7 @@ def fit_fig3(a: Arrays, p: dict[str, Any]) -> Result:
     if one in sim_gaps:
         q.each("overfit_a1")
         q["overfit_gap_a1"] = sim_gaps[one]
+        q["dmft_overfit_gap_a1"] = exact(dmft_gaps[one], "DMFT L(T) - min L at alpha = 1: the predicted gap")
     q["interpolation_bound"] = exact(0.05 * sigma2, "0.05 sigma^2 (spec)")
     for x in p["sweep_alphas"]:
         n = curve_key(alpha=float(x))
@@ -480,6 +512,9 @@ def fit_fig3(a: Arrays, p: dict[str, Any]) -> Result:
         q.each("sgd_batch", small=small, large=large)
         q[f"sgd_batch_{small}_{large}"] = gap(a[curve_array(small, "test")][:, -1],
                                                a[curve_array(large, "test")][:, -1])
+        q[f"dmft_sgd_batch_{small}_{large}"] = exact(
+            out["curves"][small]["dmft"]["test"][-1] - out["curves"][large]["dmft"]["test"][-1],
+            "DMFT final loss(smaller batch) - loss(larger): the predicted gap")
     return out, q
 
 
@@ -499,7 +534,7 @@ def fit_fig4(a: Arrays, p: dict[str, Any]) -> Result:
     for changes in fig4_variations(p):
         name, setting, _, out[name] = compared_curve(q, a, p, changes, times, ("test", "train"))
         q.each("init", curve=name)
-        q[f"init_{name}"] = stats.mean(a[curve_array(name, "test")][:, 0])
+        q[f"init_{name}"] = stats.mean(initial_sample(a, name))
         q[f"init_theory_{name}"] = exact(residual_initial_loss(setting), "1 + (1 + beta^2)^L/(gamma0^2 nu) + sigma^2 "
                                          "(spec §3.7)")
     depths = sorted(p["depths"])
@@ -507,15 +542,19 @@ def fit_fig4(a: Arrays, p: dict[str, Any]) -> Result:
         d1, d2, d3, d4 = depths[-4:]
         l1, l2, l3, l4 = (np.array(out[curve_key(L=L)]["dmft"]["test"]) for L in depths[-4:])
         q.each("depth_limit", d1=d1, d2=d2, d3=d3, d4=d4)
-        q["depth_far_dmft"] = exact(float(np.max(np.abs(l4 - l3))), f"max_t |L_{d4} - L_{d3}| (DMFT)")
-        q["depth_near_half_dmft"] = exact(0.5 * float(np.max(np.abs(l2 - l1))),
-                                          f"half max_t |L_{d2} - L_{d1}| (DMFT; spec)")
+        # over the dynamics t >= 1: at t = 0 the difference is that of the initial losses (1 + 1/L)^L, a statement
+        # about initialisation that the fig4/init rows test
+        q["depth_far_dmft"] = exact(float(np.max(np.abs(l4 - l3)[1:])), f"max_(t >= 1) |L_{d4} - L_{d3}| (DMFT)")
+        q["depth_near_half_dmft"] = exact(0.5 * float(np.max(np.abs(l2 - l1)[1:])),
+                                          f"half max_(t >= 1) |L_{d2} - L_{d1}| (DMFT; spec)")
         deep = gap(*(a[curve_array(curve_key(L=L), "test")][:, -1] for L in (d4, d3)))
         q["depth_limit_sim"] = stats.Estimate(abs(deep.value), deep.stderr, deep.n)
     rich = [curve_key(gamma0=float(g)) for g in sorted(p["gamma0s"])]
     for low, high in zip(rich, rich[1:], strict=False):
         q.each("richness", low=low, high=high)
         q[f"richness_{low}_{high}"] = gap(a[curve_array(low, "test")][:, -1], a[curve_array(high, "test")][:, -1])
+        q[f"dmft_richness_{low}_{high}"] = exact(out[low]["dmft"]["test"][-1] - out[high]["dmft"]["test"][-1],
+                                                 "DMFT final loss(lower gamma0) - loss(higher): the predicted gap")
     return out, q
 
 
@@ -566,6 +605,8 @@ def fit_fig6_sgd(a: Arrays, p: dict[str, Any]) -> Result:
                             "batches in increasing order, then population")
     small, pop = curve_key(**variations[0]), curve_key(**variations[-1])
     q["batch_sim"] = paired_gap(a[curve_array(small, "test")][:, -1], a[curve_array(pop, "test")][:, -1])
+    q["dmft_batch_sim"] = exact(finals[0] - finals[-1], "DMFT final loss(smallest batch) - loss(population): the "
+                                "predicted gap")
     return out, q
 
 
@@ -584,6 +625,8 @@ def fit_fig6_width(a: Arrays, p: dict[str, Any]) -> Result:
     for narrow, wide in zip(names, names[1:], strict=False):
         q.each("wider", narrow=narrow, wide=wide)
         q[f"wider_{narrow}_{wide}"] = gap(a[curve_array(narrow, "test")][:, -1], a[curve_array(wide, "test")][:, -1])
+        q[f"dmft_wider_{narrow}_{wide}"] = exact(out[narrow]["dmft"]["test"][-1] - out[wide]["dmft"]["test"][-1],
+                                                 "DMFT final loss(narrower) - loss(wider): the predicted gap")
     return out, q
 
 
@@ -647,11 +690,16 @@ def fit_fig6_difficulty(a: Arrays, p: dict[str, Any]) -> Result:
             q[f"acceleration_b{beta:g}"] = exact(2 * beta / (1 + beta) - beta, "2beta/(1+beta) - beta")
             q[f"rich_faster_b{beta:g}"] = stats.Estimate(lazy.value - rich.value - RICH_FASTER_MARGIN,
                                                          math.hypot(lazy.stderr, rich.stderr), lazy.n)
+            q[f"rich_faster_theory_b{beta:g}"] = exact(2 * beta / (1 + beta) - beta - RICH_FASTER_MARGIN,
+                                                       "2beta/(1+beta) - beta - 0.06: the predicted gap")
         if beta > 1:
             diff = rich - lazy
             q.each("easy", beta=beta)
             q[f"easy_theory_b{beta:g}"] = exact(-beta, "-beta (lazy and rich)")
             q[f"easy_difference_b{beta:g}"] = stats.Estimate(abs(diff.value), diff.stderr, diff.n)
+            # the alternative these rows rule out: the rich exponent accelerated as on a hard task
+            q[f"easy_effect_b{beta:g}"] = exact(beta - 2 * beta / (1 + beta), "beta - 2beta/(1+beta): the "
+                                                "acceleration formula's exponent, wrongly applied to beta > 1")
     return out, q
 
 
@@ -684,10 +732,11 @@ def fit_table1(a: Arrays, p: dict[str, Any]) -> Result:
     rows = []
 
     def measure(method: str, size: str, scaling: str, run) -> float:
-        wall = median_wall_time(run, reps)
+        """Times a solver: the table's median, and the minimum the exponent is fitted on (returned)."""
+        wall, fastest = wall_times(run, reps)
         rows.append({"method": method, "size": size, "wall_s": wall, "peak_MB": peak_bytes(run) / 1e6,
                      "scaling": scaling})
-        return wall
+        return fastest
 
     rowwise = [measure("DMFT row-wise, MLP L = 2", f"T = {T}", "O((L+K) T^3)",
                        functools.partial(dmft.solve_rowwise, dmft_config(p, steps=T))) for T in p["dmft_steps"]]
@@ -714,17 +763,19 @@ def fit_table1(a: Arrays, p: dict[str, Any]) -> Result:
     solver_gap = float(np.max(np.abs(row.test_loss - fp.test_loss) / np.abs(row.test_loss)))
     reduced, brute = a[check_test("reduced")], a[check_test("brute")]
     sampler_gap = float(np.max(np.abs(reduced - brute) / np.abs(brute)))
-    t_exp = scaling_exponent(p["dmft_steps"], rowwise)
-    d_exp = scaling_exponent(list(a[timing_array("reduced", "dimension")]), list(a[timing_array("reduced", "wall_s")]),
-                             largest_pair=True)
+    # both exponents from the fastest of the repeats at the two largest sizes, where fixed overheads matter least
+    t_exp = scaling_exponent(p["dmft_steps"], rowwise, largest_pair=True)
+    sim_walls = a[timing_array("reduced", "min_wall_s" if timing_array("reduced", "min_wall_s") in a else "wall_s")]
+    d_exp = scaling_exponent(list(a[timing_array("reduced", "dimension")]), list(sim_walls), largest_pair=True)
     out = {"rows": rows, "dmft_time_exponent": t_exp, "simulation_time_exponent": d_exp,
            "solver_max_rel_diff": solver_gap, "sampler_max_rel_diff": sampler_gap, "markdown": table_markdown(rows)}
     q = Quantities()
-    q["dmft_time_exponent"] = exact(t_exp, "least-squares log-log slope of the row-wise DMFT time over T")
+    q["dmft_time_exponent"] = exact(t_exp, "log time ratio / log T ratio of the row-wise DMFT, two largest T, "
+                                    "fastest of the repeats")
     q["dmft_timed"] = condition(bool(np.isfinite(t_exp)) and max(rowwise) > 0.2,
                                 "the exponent is finite and the largest solve takes > 0.2 s")
     q["simulation_time_exponent"] = exact(d_exp, "log time ratio / log D ratio of the reduced simulation, two "
-                                          "largest D")
+                                          "largest D, fastest of the repeats")
     q["simulation_timed"] = condition(bool(np.isfinite(d_exp)) and max(a[timing_array("reduced", "wall_s")]) > 0.2,
                                       "the exponent is finite and the largest simulation takes > 0.2 s")
     q["solver_gap"] = exact(solver_gap, "max relative difference of the row-wise and fixed-point DMFT test loss")
@@ -749,9 +800,12 @@ def fit_figA1(a: Arrays, p: dict[str, Any]) -> Result:
     listed(q, "agree")
     student_k(q, name, a[curve_array(name, "test")].shape[0])
     if stable_margin(setting):
-        agreement(q, a, name, theory, times, p["dimension"], ("test", "train"), label="two-level")
+        agreement(q, a, name, theory, times, ("test", "train"), label="two-level")
     ratio = per_class[:, :, -1] / per_class[:, :, 0]
     q["fast_class"] = paired_gap(ratio[:, 1], ratio[:, 0])
+    dmft_ratio = theory.class_loss[:, -1] / theory.class_loss[:, 0]
+    q["dmft_fast_class"] = exact(float(dmft_ratio[1] - dmft_ratio[0]), "DMFT ratio(lambda = 0.5) - ratio(lambda = "
+                                 "2): the predicted gap")
     return out, q
 
 
@@ -763,7 +817,7 @@ def fit_figA2(a: Arrays, p: dict[str, Any]) -> Result:
     for pair in p["width_ratios"]:
         name = curve_key(width_ratios=[float(r) for r in pair])
         out[name] = curve_summary(a, name, None) | {"width_ratios": pair}
-        x = a[curve_array(name, "test")][:, 0]
+        x = initial_sample(a, name)
         q.each("init", curve=name, pair=pair)
         q[f"init_{name}"] = stats.mean(x)
         q[f"init_theory_{name}"] = exact(1 + 1 / (p["gamma0"] ** 2 * pair[-1]) + p["sigma"] ** 2,
