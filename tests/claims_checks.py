@@ -4,16 +4,29 @@ decide its claim table, so that a test can compare the verdicts with a correct a
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from deeplimits import audit, io
+import yaml
+from conftest import SCHEMA
+
+from deeplimits import audit, io, pipeline
 from deeplimits.jobs.fit import fitted
 from deeplimits.rng import Chunks, Seeds
 
 CHUNKS = Chunks(reduced=4096, brute=256)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def default_params(paper: str, experiment: str, **changes: Any) -> dict[str, Any]:
+    """The experiment's parameters at the default preset of config.yaml, with ``changes`` (e.g. a moderate size)."""
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    return {**copy.deepcopy(pipeline.experiment_params(config, SCHEMA, paper, experiment)), **changes}
 
 
 @functools.cache
@@ -33,3 +46,16 @@ def decide(paper: str, experiment: str, params: dict[str, Any], seed: int = 7) -
 def verdicts(records: dict[str, dict[str, Any]], claims: list[str]) -> dict[str, str | None]:
     """The observed verdict of each listed claim (None if the table produced no such row)."""
     return {c: records[c]["observed"] if c in records else None for c in claims}
+
+
+def scaled(function: Callable[..., Any], factor: float, names: tuple[str, ...] | None = None) -> Callable[..., Any]:
+    """A deliberately wrong theory: ``function`` with its result times ``factor`` (a number or array, every entry
+    of a tuple, or the entries ``names`` of a dict)."""
+    def wrong(*args: Any, **kwargs: Any) -> Any:
+        value = function(*args, **kwargs)
+        if isinstance(value, dict):
+            return {k: v * factor if k in (names or ()) else v for k, v in value.items()}
+        if isinstance(value, tuple):
+            return tuple(v * factor for v in value)
+        return value * factor
+    return wrong

@@ -12,7 +12,7 @@ the closed-form SE sqrt((E Q^4 - g_L^2 - Cov(Q^2, Q)^2/Var Q)/n) < 0.033 (5 SE <
 from __future__ import annotations
 
 import pytest
-from claims_checks import decide, verdicts
+from claims_checks import decide, scaled, verdicts
 
 from deeplimits.models.linear import mixture as th
 
@@ -32,13 +32,7 @@ D1_ROWS = ["fig2/A1_exact_N20_a0.5"]
 
 def _scaled(monkeypatch, name: str, factor: float) -> None:
     """Multiply the theory function ``th.<name>`` (a number or a tuple of numbers) by ``factor``."""
-    original = getattr(th, name)
-
-    def wrong(*args, **kwargs):
-        value = original(*args, **kwargs)
-        return tuple(v * factor for v in value) if isinstance(value, tuple) else value * factor
-
-    monkeypatch.setattr(th, name, wrong)
+    monkeypatch.setattr(th, name, scaled(getattr(th, name), factor))
 
 
 @pytest.mark.parametrize(("experiment", "params", "rows"), [("d2_exact", D2, G_ROWS + LOG_ROWS),

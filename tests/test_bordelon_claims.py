@@ -21,18 +21,14 @@ Each test takes a few seconds.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
-from claims_checks import decide, verdicts
-from conftest import SCHEMA
+from claims_checks import decide, default_params, scaled, verdicts
 
-from deeplimits import audit, io, pipeline
+from deeplimits import audit, io
 from deeplimits.audit import Bound, Claim, Equality, Gated
 from deeplimits.documents.bordelon import fit
 from deeplimits.documents.bordelon.claims import CLAIMS
@@ -40,14 +36,9 @@ from deeplimits.models import dmft
 from deeplimits.quantities import Quantities, theory
 from deeplimits.stats import Estimate
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def _params(experiment: str, **changes) -> dict:
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    params = copy.deepcopy(pipeline.experiment_params(config, SCHEMA, "bordelon", experiment))
-    params.update(changes)
-    return params
+    return default_params("bordelon", experiment, **changes)
 
 
 def _records(experiment: str, params: dict, quantities: Quantities, rows=None) -> list[dict]:
@@ -75,12 +66,6 @@ INIT_FIG1 = ["fig1/init_nu=1", "fig1/init_nu=1,parameterisation=ntk"]
 INIT_FIG4 = ["fig4/init_gamma0=1", "fig4/init_beta0=1.5", "fig4/init_L=2"]
 
 
-def _scaled(function, factor: float):
-    def wrong(*args, **kwargs):
-        return function(*args, **kwargs) * factor
-    return wrong
-
-
 def test_fig1_agreement_and_initial_losses_hold_with_the_correct_theory():
     records = decide("bordelon", "fig1", FIG1)
     _assert(records, AGREE + INIT_FIG1, "holds")
@@ -99,13 +84,13 @@ def test_fig1_agreement_fails_when_the_dmft_loss_is_15_percent_too_high(monkeypa
 
 
 def test_fig1_initial_losses_fail_when_the_closed_form_is_10_percent_too_high(monkeypatch):
-    monkeypatch.setattr(dmft, "initial_loss", _scaled(dmft.initial_loss, 1.1))
+    monkeypatch.setattr(dmft, "initial_loss", scaled(dmft.initial_loss, 1.1))
     _assert(decide("bordelon", "fig1", FIG1), INIT_FIG1, "fails")
 
 
 def test_fig4_initial_losses_hold_and_fail_when_the_residual_formula_is_10_percent_too_high(monkeypatch):
     _assert(decide("bordelon", "fig4", FIG4), INIT_FIG4, "holds")
-    monkeypatch.setattr(fit, "residual_initial_loss", _scaled(fit.residual_initial_loss, 1.1))
+    monkeypatch.setattr(fit, "residual_initial_loss", scaled(fit.residual_initial_loss, 1.1))
     _assert(decide("bordelon", "fig4", FIG4), INIT_FIG4, "fails")
 
 

@@ -11,7 +11,7 @@ so that the listed rows resolve their effect, e.g. fig04/a_L1: 5 SE = 5 sqrt(p(1
 from __future__ import annotations
 
 import pytest
-from claims_checks import decide, verdicts
+from claims_checks import decide, scaled, verdicts
 
 from deeplimits.documents.hayou import claims as table
 from deeplimits.documents.hayou import fit as fitting
@@ -50,14 +50,6 @@ def test_key_claims_are_decided_and_hold(experiment):
 
 
 # --------------------------------------------------------------------------------------------- mutations
-def _scaled(function, factor):
-    """``function`` with every returned value multiplied by ``factor`` (a deliberately wrong theory)."""
-    def wrong(*args, **kwargs):
-        value = function(*args, **kwargs)
-        return tuple(factor * v for v in value) if isinstance(value, tuple) else factor * value
-    return wrong
-
-
 #: identity, n = 1 (T4): 50 000 samples give 5 SE = 0.03 on E log|Y_L| (SD 1.47 at L = 5) and 5 SE ~ 0.12 on its
 #: variance 2.16, against the 10 % errors 0.07 and 0.22 of the exact finite-L moments
 GBM = {"depths": [5, 50], "times": [1.0], "samples": 50000}
@@ -70,7 +62,7 @@ def test_gbm_exact_finite_depth_law_rows_hold():
 
 def test_gbm_rows_fail_with_a_wrong_finite_depth_law(monkeypatch):
     """T4's exact finite-L (mean, variance) of log|Y_L| +10 %: the fig01/b rows must fail."""
-    monkeypatch.setattr(th, "identity_log_ratio_moments", _scaled(th.identity_log_ratio_moments, 1.1))
+    monkeypatch.setattr(th, "identity_log_ratio_moments", scaled(th.identity_log_ratio_moments, 1.1))
     assert verdicts(decide("hayou", "gbm", GBM), GBM_ROWS) == dict.fromkeys(GBM_ROWS, "fails")
 
 
@@ -86,7 +78,7 @@ def test_collapse_rows_hold():
 
 def test_collapse_rows_fail_with_a_wrong_collapse_probability(monkeypatch):
     """T5's P(collapse | Y_0 > 0) = 1 - Phi(sqrt L)^L +10 %: the fig04/a rows must fail."""
-    monkeypatch.setattr(th, "relu1_collapse_probability", _scaled(th.relu1_collapse_probability, 1.1))
+    monkeypatch.setattr(th, "relu1_collapse_probability", scaled(th.relu1_collapse_probability, 1.1))
     assert verdicts(decide("hayou", "collapse", COLLAPSE), COLLAPSE_ROWS) == dict.fromkeys(COLLAPSE_ROWS, "fails")
 
 
@@ -103,7 +95,7 @@ def test_drift_rows_hold():
 
 def test_drift_rows_fail_with_a_wrong_drift(monkeypatch):
     """T8's drift m_n = 1/(4(1 - 2^-n)) - 1/n +10 %: the rows E G_1 = m_n must fail."""
-    monkeypatch.setattr(th, "quasi_gbm_rate", _scaled(th.quasi_gbm_rate, 1.1))
+    monkeypatch.setattr(th, "quasi_gbm_rate", scaled(th.quasi_gbm_rate, 1.1))
     assert verdicts(decide("hayou", "quasi_gbm", DRIFT), DRIFT_ROWS) == dict.fromkeys(DRIFT_ROWS, "fails")
 
 

@@ -14,42 +14,18 @@ perturbed by 10 % through ``monkeypatch`` (fails). Why the sizes have the power 
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
-
 import pytest
-import yaml
-from claims_checks import decide, verdicts
-from conftest import SCHEMA
+from claims_checks import decide, default_params, scaled, verdicts
 
-from deeplimits import pipeline
 from deeplimits.models import loggaussian as th
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _params(experiment: str, **changes) -> dict:
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    params = copy.deepcopy(pipeline.experiment_params(config, SCHEMA, "nica", experiment))
-    params.update(changes)
-    return params
+    return default_params("nica", experiment, **changes)
 
 
 FIG1 = _params("fig1", method="chi2", depths=[10], samples=262144)
 LAYERTERMS = _params("layerterms", n=[30], samples=131072)
-
-
-def _scaled(function, factor: float, names: tuple[str, ...] | None = None):
-    """``function`` with its result (a number, a tuple of numbers, or the entries ``names`` of a dict) times
-    ``factor``."""
-    def wrong(*args, **kwargs):
-        value = function(*args, **kwargs)
-        if isinstance(value, dict):
-            return {k: v * factor if k in names else v for k, v in value.items()}
-        if isinstance(value, tuple):
-            return tuple(v * factor for v in value)
-        return value * factor
-    return wrong
 
 
 def _assert(records: dict, claims: list[str], observed: str) -> None:
@@ -73,21 +49,21 @@ def test_correct_theory_holds():
 def test_beta_off_by_ten_percent_fails(monkeypatch):
     # beta 10 % low: the O(d/n^2) terms of E[G] and Var[G] have the signs of a larger beta, so a 10 % excess of
     # beta in Var[G] is partly absorbed by them (5 SE + 2|Delta_2| + Delta_2 = 0.065 > 0.052); a deficit is not
-    monkeypatch.setattr(th, "beta_mlp", _scaled(th.beta_mlp, 0.9))
+    monkeypatch.setattr(th, "beta_mlp", scaled(th.beta_mlp, 0.9))
     _assert(decide("nica", "fig1", FIG1), BETA_ROWS, "fails")
 
 
 def test_beta_ten_percent_high_fails_the_mean(monkeypatch):
-    monkeypatch.setattr(th, "beta_mlp", _scaled(th.beta_mlp, 1.1))
+    monkeypatch.setattr(th, "beta_mlp", scaled(th.beta_mlp, 1.1))
     _assert(decide("nica", "fig1", FIG1), ["fig1/c1_d10"], "fails")
 
 
 def test_exact_moments_off_by_ten_percent_fail(monkeypatch):
-    monkeypatch.setattr(th, "exact_G_moments", _scaled(th.exact_G_moments, 1.1))
+    monkeypatch.setattr(th, "exact_G_moments", scaled(th.exact_G_moments, 1.1))
     _assert(decide("nica", "fig1", FIG1), EXACT_ROWS, "fails")
 
 
 @pytest.mark.parametrize("factor", [0.9, 1.1])
 def test_layer_terms_off_by_ten_percent_fail(monkeypatch, factor):
-    monkeypatch.setattr(th, "r_moments", _scaled(th.r_moments, factor, ("third", "log_mean", "log_var")))
+    monkeypatch.setattr(th, "r_moments", scaled(th.r_moments, factor, ("third", "log_mean", "log_var")))
     _assert(decide("nica", "layerterms", LAYERTERMS), LAYER_ROWS, "fails")

@@ -79,10 +79,11 @@ def _transfer(fig: str, max_spread: float) -> tuple[Claim, ...]:
 def _exponent(label: str, regime: str, text: str, tag: str, theory: str, allowance: float, reason: str,
               effect: str, each: str) -> Claim:
     """A late-time exponent of the lazy or rich ``regime``: within the spec's tolerance for the local-exponent
-    drift, which the spec calls complete (k = 0: no SE term); effect: the competing exponent's distance."""
+    drift, which the spec calls complete (k = 0: no SE term); effect: the competing exponent's distance. Decided
+    only at the spec's task sizes (a smaller D truncates the power law inside the window)."""
     return Claim(f"fig6/{label}_b{{beta:g}}", text, tag, "mean per-seed log-log slope",
-                 Equality(f"{regime}_slope_b{{beta:g}}", theory, allowance, reason, effect=effect, k=0.0),
-                 each=each)
+                 Gated(Equality(f"{regime}_slope_b{{beta:g}}", theory, allowance, reason, effect=effect, k=0.0),
+                       decided="spec_size_b{beta:g}"), each=each)
 
 
 DRIFT = "local-exponent drift between windows (spec)"

@@ -649,6 +649,11 @@ SLOPE_WINDOWS = {"hard_lazy": (10.0, 300.0), "hard_rich": (30.0, 300.0), "easy":
 RICH_FASTER_MARGIN = 0.06
 
 
+#: spec fig6c: (D, T) of the hard (beta = 0.5) and the easy (beta = 1.5) task; the late-time exponents are the spec's
+#: only at these sizes
+SPEC_TASK_SIZES = {0.5: (500, 3000), 1.5: (250, 1000)}
+
+
 def fit_fig6_difficulty(a: Arrays, p: dict[str, Any]) -> Result:
     """fig6c: late-time exponents, lazy -beta and rich -2beta/(1+beta) (hard task), unchanged for beta > 1."""
     lazy_g, rich_g = min(p["gamma0s"]), max(p["gamma0s"])
@@ -682,6 +687,11 @@ def fit_fig6_difficulty(a: Arrays, p: dict[str, Any]) -> Result:
         beta = float(task["source_exponent"])
         lazy, rich = slopes[beta, lazy_g], slopes[beta, rich_g]
         q[f"lazy_slope_b{beta:g}"], q[f"rich_slope_b{beta:g}"] = lazy, rich
+        spec_d, spec_t = SPEC_TASK_SIZES.get(beta, (math.inf, math.inf))
+        q[f"spec_size_b{beta:g}"] = condition(
+            task["dimension"] >= spec_d and task["steps"] >= spec_t,
+            f"the run has at least the spec's D = {spec_d} and T = {spec_t} (a smaller D truncates the power law "
+            "inside the slope window, spec §7 'Power-law truncation')")
         if beta < 1:
             q.each("hard", beta=beta, lazy=lazy_g, rich=rich_g)
             q[f"lazy_theory_b{beta:g}"] = exact(-beta, "-beta (lazy)")
