@@ -7,6 +7,12 @@ from deeplimits import config as dl_config
 from deeplimits import pipeline, registry
 from deeplimits import resources as dl_resources
 
+# Every job is single-threaded (deeplimits.resources.THREADS), its linear algebra too: job processes inherit these,
+# so two jobs on two cores do not each start a BLAS thread pool (oversubscription slowed BLAS-bound jobs several-fold
+# and skewed table1's timings). Set them in the environment to override.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, str(dl_resources.THREADS))
+
 SCHEMA = dl_config.load_schema(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
 dl_config.validate(config, SCHEMA)
 
