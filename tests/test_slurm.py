@@ -55,7 +55,7 @@ ONE_FIGURE_EACH = {p: {"figures": [next(iter(registry.load(p).FIGURES))]} for p 
 #: (profiles/slurm keeps the plugin's default of 40 s, sized for a busy cluster)
 FAST_POLL = ("--slurm-init-seconds-before-status-checks", "1")
 #: arrays that are measurements of the run itself, not samples (bordelon/table1 times the simulations)
-MEASURED = {"bordelon/table1.npz": ("/wall_s", "/peak_bytes")}
+MEASURED = {"bordelon/table1.npz": ("/wall_s", "/min_wall_s", "/peak_bytes")}
 #: the kill scenario: nica/fig1 at paper scale with enough samples for KILL_SECONDS of sampling on this machine (a
 #: short probe measures the speed); SLURM kills it 60-95 s after it starts, so this leaves a factor 2 for noise
 KILL_OUTPUT = "results/samples/nica/fig1.npz"
