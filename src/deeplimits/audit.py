@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from deeplimits.stats import P_FIVE_SIGMA
+from deeplimits.stats import P_FIVE_SIGMA, student_t_quantile
 
 K_EQUALITY = 5.0
 K_ORDERING = 3.0
@@ -133,11 +133,7 @@ class Equality:
 def equality_k(replicates: int) -> float:
     """k of an equality: 5, or for an SE from S < 30 replicates the two-sided 5-sigma quantile of Student's t with
     S - 1 degrees of freedom (8.3 at S = 16, 17 at S = 8)."""
-    if replicates == 0 or replicates >= 30:
-        return K_EQUALITY
-    from scipy import stats as sps  # lazy: only rows whose SE comes from few replicates need it
-
-    return float(sps.t.ppf(1 - P_FIVE_SIGMA / 2, max(replicates - 1, 1)))
+    return K_EQUALITY if replicates == 0 or replicates >= 30 else student_t_quantile(1 - P_FIVE_SIGMA / 2, replicates)
 
 
 def replicate_k(k: float, replicates: int) -> float:
@@ -145,9 +141,7 @@ def replicate_k(k: float, replicates: int) -> float:
     k at the same one-sided level (3 SE: 3.59 at S = 16, 236 at S = 2); k itself for larger or unknown S."""
     if replicates == 0 or replicates >= 30:
         return k
-    from scipy import stats as sps  # lazy: only rows whose SE comes from few replicates need it
-
-    return float(sps.t.ppf(sps.norm.cdf(k), max(replicates - 1, 1)))
+    return student_t_quantile(1 - 0.5 * math.erfc(k / math.sqrt(2)), replicates)  # the Gaussian CDF at k
 
 
 def _ordering(gap: float, se: float, k: float, predicted: float | None, effect: float | None, replicates: int,

@@ -16,7 +16,6 @@ import math
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy import stats as sps
 
 from deeplimits import stats
 from deeplimits.documents.bordelon.keys import (
@@ -104,12 +103,12 @@ def eta_div(setting: dict[str, Any], lo: float = 1e-6, hi: float = 20.0) -> floa
 
 def family_quantile(replicates: int, comparisons: int) -> float:
     """One-sided 5-sigma family-wise quantile (Bonferroni over ``comparisons``) of Student's t, S - 1 dof."""
-    return float(sps.t.ppf(1 - stats.P_FIVE_SIGMA / (2 * max(comparisons, 1)), max(replicates - 1, 1)))
+    return stats.student_t_quantile(1 - stats.P_FIVE_SIGMA / (2 * max(comparisons, 1)), replicates)
 
 
 def t_quantile(replicates: int) -> float:
     """Two-sided 5-sigma quantile of Student's t with S - 1 degrees of freedom (the agreement k)."""
-    return float(sps.t.ppf(1 - stats.P_FIVE_SIGMA / 2, max(replicates - 1, 1)))
+    return stats.student_t_quantile(1 - stats.P_FIVE_SIGMA / 2, replicates)
 
 
 def horizon(p: dict[str, Any]) -> dict[str, Any]:
