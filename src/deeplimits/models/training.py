@@ -63,6 +63,10 @@ MAX_CHUNK_BYTES = 0.5e9
 #: operation, so chunks larger than the cache run slower per replicate (measured: D = N = 400, 8 replicates
 #: one by one ≈2× faster than batched; D = 100, batched ≈2× faster). Changes speed only, never results.
 CACHE_CHUNK_BYTES = 8e6
+#: pending rank-one updates of a weight matrix before one matrix-matrix product adds them (:class:`DeferredWeights`)
+#: [choice]: 8 replicates of C0 (D = N = 400, T = 100) take 0.30 s at 8 to 64 and 0.32 s at 4 (the rank-one
+#: additions they replace: 0.5 s). Changes the arrays only by rounding.
+FLUSH_RANK = 16
 #: eigenvalues of the two classes of the two-level spectrum (figA1), ω = 1 in both [choice, spec §2].
 TWO_LEVEL_LAMBDAS = (2.0, 0.5)
 
@@ -320,14 +324,84 @@ def _draw_chunk(config: TrainingConfig, streams: Sequence[tuple[np.random.Genera
 # batched linear algebra (BLAS per replicate)
 
 
-def _matvec(A: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """(S, m, n) @ (S, n) -> (S, m)."""
+def _matvec(A, x: np.ndarray) -> np.ndarray:
+    """(S, m, n) @ (S, n) -> (S, m); ``A`` may be :class:`DeferredWeights`."""
+    if isinstance(A, DeferredWeights):
+        return A.matvec(x)
     return np.matmul(A, x[..., None])[..., 0]
 
 
-def _vecmat(x: np.ndarray, A: np.ndarray) -> np.ndarray:
-    """(S, m) @ (S, m, n) -> (S, n)."""
+def _vecmat(x: np.ndarray, A) -> np.ndarray:
+    """(S, m) @ (S, m, n) -> (S, n); ``A`` may be :class:`DeferredWeights`."""
+    if isinstance(A, DeferredWeights):
+        return A.vecmat(x)
     return np.matmul(x[:, None, :], A)[:, 0, :]
+
+
+def _grouped_matvec(A: np.ndarray, x: np.ndarray, group: int) -> np.ndarray:
+    """(S, m, n) matrices applied to (S·group, n) vectors, ``group`` consecutive vectors per matrix: one
+    matrix-matrix product per matrix (BLAS-3) when group > 1 [choice]. Returns (S·group, m)."""
+    if group == 1:
+        return np.matmul(A, x[..., None])[..., 0]
+    S, m, n = A.shape
+    product = np.matmul(A, x.reshape(S, group, n).transpose(0, 2, 1)).transpose(0, 2, 1)
+    return np.ascontiguousarray(product).reshape(S * group, m)  # C order whatever S (BLAS paths depend on it)
+
+
+def _grouped_vecmat(x: np.ndarray, A: np.ndarray, group: int) -> np.ndarray:
+    """(S·group, m) vectors times (S, m, n) matrices, ``group`` consecutive vectors per matrix. (S·group, n)."""
+    if group == 1:
+        return np.matmul(x[:, None, :], A)[:, 0, :]
+    S, m, n = A.shape
+    return np.matmul(x.reshape(S, group, m), A).reshape(S * group, n)
+
+
+class DeferredWeights:
+    """The weight matrices of J = S·group trajectories, W_j = B_{s(j)} + Σ_{i<k} a_{j,i} b_{j,i}^T: a dense
+    base per replicate s (shared by the ``group`` trajectories of one replicate, e.g. the learning rates of a sweep,
+    which start from the same weights) plus the k rank-one GD updates not yet added to it [choice, issue 14].
+
+    Products W x = B x + A_k (B_k^T x) cost one matrix-vector product with the base (a matrix-matrix product over
+    the group) and O(k (m + n)) for the pending updates. Once ``rank`` updates are pending (group 1 only) they are
+    added to the base by one matrix-matrix product, B += A^T B (BLAS-3), instead of ``rank`` rank-one passes over
+    the matrix: the same weights up to rounding. A sweep (group > 1) never flushes (``rank`` >= the number of
+    updates), so its trajectories share the base throughout. Every product is per replicate (batched ``matmul``),
+    so a trajectory's result does not depend on the number of replicates in a chunk."""
+
+    def __init__(self, base: np.ndarray, group: int, rank: int):
+        S, m, n = base.shape
+        self.base, self.group, self.rank, self.pending = base.copy(), group, rank, 0
+        self.A = np.zeros((S * group, rank, m))
+        self.B = np.zeros((S * group, rank, n))
+
+    def matvec(self, x: np.ndarray) -> np.ndarray:
+        """W_j x_j for x (J, n): (J, m)."""
+        out = _grouped_matvec(self.base, x, self.group)
+        if self.pending:
+            k = self.pending
+            c = np.matmul(self.B[:, :k], x[..., None])  # (J, k, 1)
+            out += np.matmul(c.transpose(0, 2, 1), self.A[:, :k])[:, 0, :]
+        return out
+
+    def vecmat(self, y: np.ndarray) -> np.ndarray:
+        """y_j^T W_j for y (J, m): (J, n)."""
+        out = _grouped_vecmat(y, self.base, self.group)
+        if self.pending:
+            k = self.pending
+            c = np.matmul(self.A[:, :k], y[..., None])
+            out += np.matmul(c.transpose(0, 2, 1), self.B[:, :k])[:, 0, :]
+        return out
+
+    def add(self, a: np.ndarray, b: np.ndarray, alive: np.ndarray) -> None:
+        """W_j += a_j b_j^T for the trajectories still alive (the others stay frozen)."""
+        if self.pending == self.rank:
+            if self.group != 1:
+                raise RuntimeError("a shared base cannot absorb per-trajectory updates (rank too small)")
+            self.base += np.matmul(self.A.transpose(0, 2, 1), self.B)
+            self.pending = 0
+        self.A[:, self.pending] = np.where(alive[:, None], a, 0.0)
+        self.B[:, self.pending] = np.where(alive[:, None], b, 0.0)
+        self.pending += 1
 
 
 def _outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -392,31 +466,39 @@ def _explicit_theta(config: TrainingConfig, W0: np.ndarray, hidden: Sequence[np.
 
 
 class _State:
-    """Weights of one chunk of replicates, updated in place; ``theta0`` (S, D) for centred outputs."""
+    """Weights of one chunk of trajectories, updated in place; ``theta0`` (J, D) for centred outputs. Reduced
+    sampler: :class:`DeferredWeights` (rank-one updates); brute force: dense (S, m, n) arrays (dense updates)."""
 
-    def __init__(self, problem: Arrays):
-        self.W0 = problem["W0"].copy()
-        self.hidden = [h.copy() for h in problem["hidden"]]
-        self.w = problem["w"].copy()
+    def __init__(self, problem: Arrays, group: int = 1, rank: int | None = None):
+        if rank is None:
+            self.W0 = problem["W0"].copy()
+            self.hidden = [h.copy() for h in problem["hidden"]]
+        else:
+            self.W0 = DeferredWeights(problem["W0"], group, rank)
+            self.hidden = [DeferredWeights(h, group, rank) for h in problem["hidden"]]
+        self.w = np.repeat(problem["w"], group, axis=0)
         self.theta0: np.ndarray | None = None
         self.init: tuple | None = None  # copy of the initial weights (brute force, centred SGD)
 
     def apply(self, dW0, dhidden: Sequence, dw: np.ndarray, alive: np.ndarray) -> None:
-        """Add the updates to the replicates still alive (stopped replicates stay frozen). A matrix update is
-        either a dense (S, m, n) array or a rank-one pair (a, b) of (S, m), (S, n) arrays meaning a b^T; it is
-        added replicate by replicate (no (S, m, n) temporary; cache-friendly)."""
+        """Add the updates to the trajectories still alive (stopped ones stay frozen). A matrix update is a
+        rank-one pair (a, b) meaning a b^T (reduced) or a dense (S, m, n) array (brute force)."""
         for W, d in zip([self.W0, *self.hidden], [dW0, *dhidden], strict=True):
-            for s in np.flatnonzero(alive):
-                W[s] += np.multiply.outer(d[0][s], d[1][s]) if isinstance(d, tuple) else d[s]
+            if isinstance(d, tuple):
+                W.add(*d, alive)
+            else:
+                for s in np.flatnonzero(alive):
+                    W[s] += d[s]
         self.w += np.where(alive[:, None], dw, 0.0)
 
 
-def reduced_update(config: TrainingConfig, g: Sequence[np.ndarray], v: np.ndarray,
-                   r: Sequence[np.ndarray]) -> tuple[tuple, list[tuple], np.ndarray]:
+def reduced_update(config: TrainingConfig, g: Sequence[np.ndarray], v: np.ndarray, r: Sequence[np.ndarray],
+                   eta0: float | np.ndarray | None = None) -> tuple[tuple, list[tuple], np.ndarray]:
     """Rank-one GD updates [derived, equal to spec §3.1]: ΔW^0 = (η0γ0/√D) g^1 v^T,
     ΔW^l = (η0γ0 m/√N_l) g^{l+1} r^{lT} (m = 1 MLP, β residual), Δw = η0γ0 r^top (all fields at the old weights).
-    Returns the factor pairs (a, b) with ΔW = a b^T: ((a^0, v), [(a^l, r^l), l = 1..], Δw)."""
-    k = config.eta0 * config.gamma
+    Returns the factor pairs (a, b) with ΔW = a b^T: ((a^0, v), [(a^l, r^l), l = 1..], Δw). ``eta0``: the
+    config's, or one per trajectory, shape (J, 1) (a learning-rate sweep)."""
+    k = (config.eta0 if eta0 is None else eta0) * config.gamma
     widths = config.widths
     dhidden = []
     for l in range(1, len(g)):  # W^l, l = 1..L-1 (MLP) or 1..L (residual)
@@ -428,16 +510,18 @@ def reduced_update(config: TrainingConfig, g: Sequence[np.ndarray], v: np.ndarra
 
 
 def _reduced_step(config: TrainingConfig, state: _State, e: np.ndarray, g: list[np.ndarray], theta: np.ndarray,
-                  X: np.ndarray | None, y: np.ndarray | None, lam: np.ndarray) -> tuple[np.ndarray, tuple]:
-    """Train loss and updates of one reduced step: Δ = y - Xθ/√D, v = (√D/n) X^T Δ (population: v = Λe)."""
+                  X: np.ndarray | None, y: np.ndarray | None, lam: np.ndarray, group: int = 1,
+                  eta0: np.ndarray | None = None) -> tuple[np.ndarray, tuple]:
+    """Train loss and updates of one reduced step: Δ = y - Xθ/√D, v = (√D/n) X^T Δ (population: v = Λe), with
+    The data X (S, n, D) are shared by the ``group`` trajectories of a replicate; y is (J, n)."""
     if X is None:
         v, train = lam * e, None
     else:
-        delta = y - _matvec(X, theta) / math.sqrt(config.D)
-        v = _vecmat(delta, X) * (math.sqrt(config.D) / X.shape[1])
+        delta = y - _grouped_matvec(X, theta, group) / math.sqrt(config.D)
+        v = _grouped_vecmat(delta, X, group) * (math.sqrt(config.D) / X.shape[1])
         train = _row_sum(delta * delta) / X.shape[1]
     r = forward_fields(config, state.W0, state.hidden, v)
-    return train, reduced_update(config, g, v, r)
+    return train, reduced_update(config, g, v, r, eta0)
 
 
 def _brute_step(config: TrainingConfig, state: _State, X: np.ndarray, y: np.ndarray,
@@ -472,17 +556,25 @@ def _brute_step(config: TrainingConfig, state: _State, X: np.ndarray, y: np.ndar
 # the simulation driver
 
 
-def _chunk_bytes_per_replicate(config: TrainingConfig, method: str) -> int:
-    """float64 bytes per replicate: weights (with update temporaries and a copy), data, brute activations."""
+def _update_rank(config: TrainingConfig, group: int) -> int:
+    """Pending rank-one updates before they are added to the base (:class:`DeferredWeights`): ``FLUSH_RANK``, or
+    every update of the run for a learning-rate group sharing its base."""
+    return FLUSH_RANK if group == 1 else max(config.T - 1, 1)
+
+
+def _chunk_bytes_per_replicate(config: TrainingConfig, method: str, group: int = 1) -> int:
+    """float64 bytes per replicate: weights (with update temporaries and a copy), pending updates of its
+    ``group`` trajectories, data, brute activations."""
     widths, D = config.widths, config.D
     n_hidden = config.L - 1 if config.architecture == "mlp" else config.L
     shapes = [(widths[l + 1], widths[l]) if config.architecture == "mlp" else (widths[0], widths[0])
               for l in range(n_hidden)]
     weights = widths[0] * D + sum(a * b for a, b in shapes) + widths[-1]
+    pending = group * _update_rank(config, group) * sum(a + b for a, b in [(widths[0], D), *shapes])
     n = config.n_samples
-    data = n * (D + 2)
+    data = n * (D + 2 * group)
     acts = 3 * (config.L + 2) * (n + D) * max(widths) + D * D if method == "brute" else 0
-    return 8 * (3 * weights + data + acts)
+    return 8 * (3 * weights + 2 * pending + data + acts)
 
 
 def _row_sum(x: np.ndarray) -> np.ndarray:
@@ -495,17 +587,20 @@ def _nan_inf(x: np.ndarray) -> np.ndarray:
 
 
 def _simulate_chunk(config: TrainingConfig, seed: np.random.SeedSequence, reps: np.ndarray, method: str,
-                    times: np.ndarray) -> Arrays:
+                    times: np.ndarray, etas: np.ndarray) -> Arrays:
+    """Trajectories j = s·K + k of replicate s at learning rate etas[k] (K = len(etas)); records (J, ...)."""
     streams = [_streams(seed, s) for s in reps]
     data_gens = [s[2] for s in streams]
     problem = _draw_chunk(config, streams)
     lam, _ = spectrum(config)
     sqrt_lam = np.sqrt(lam)
     classes = class_index(config)
-    S, D, T = len(reps), config.D, config.T
-    w_star = problem["w_star"]
-    state = _State(problem)
+    K, D, T = len(etas), config.D, config.T
+    J = len(reps) * K
+    eta0 = np.tile(etas, len(reps))[:, None]
+    w_star = np.repeat(problem["w_star"], K, axis=0)
     brute = method == "brute"
+    state = _State(problem, K, None if brute else _update_rank(config, K))
     if brute or config.centred:
         state.init = (problem["W0"], problem["hidden"], problem["w"])
     if config.centred:
@@ -518,17 +613,17 @@ def _simulate_chunk(config: TrainingConfig, seed: np.random.SeedSequence, reps: 
     n_rec = len(times)
     column = np.full(T, -1, dtype=np.int64)
     column[times] = np.arange(n_rec)
-    test_rec = np.full((S, n_rec), np.inf)
-    train_rec = np.full((S, n_rec), np.inf)
-    class_rec = np.full((S, 2, n_rec), np.inf) if classes is not None else None
-    alive = np.ones(S, dtype=bool)
-    diverged_at = np.full(S, -1, dtype=np.int64)
+    test_rec = np.full((J, n_rec), np.inf)
+    train_rec = np.full((J, n_rec), np.inf)
+    class_rec = np.full((J, 2, n_rec), np.inf) if classes is not None else None
+    alive = np.ones(J, dtype=bool)
+    diverged_at = np.full(J, -1, dtype=np.int64)
     test0 = None
 
     with np.errstate(all="ignore"):
         for t in range(T):
             if config.optimiser == "sgd":
-                X, y = _draw_batch(config, data_gens, config.batch, sqrt_lam, w_star)
+                X, y = _draw_batch(config, data_gens, config.batch, sqrt_lam, problem["w_star"])
             else:
                 X, y = X_fb, y_fb
             if brute:
@@ -546,7 +641,8 @@ def _simulate_chunk(config: TrainingConfig, seed: np.random.SeedSequence, reps: 
                     _explicit_outputs(config, *state.init, X) if config.centred else None)
                 train, updates = _brute_step(config, state, X, y, f0)
             else:
-                train, updates = _reduced_step(config, state, e, g, theta, X, y, lam)
+                y_traj = None if y is None else np.repeat(y, K, axis=0)
+                train, updates = _reduced_step(config, state, e, g, theta, X, y_traj, lam, K, eta0)
             if train is None:
                 train = test
             if test0 is None:
@@ -572,7 +668,7 @@ def _simulate_chunk(config: TrainingConfig, seed: np.random.SeedSequence, reps: 
 
 
 def simulate(config: TrainingConfig, seed: np.random.SeedSequence, replicates: int | Sequence[int] = 1,
-             method: str = "reduced", times: Sequence[int] | None = None,
+             method: str = "reduced", times: Sequence[int] | None = None, etas: Sequence[float] | None = None,
              max_chunk_bytes: float = MAX_CHUNK_BYTES, cache_chunk_bytes: float | None = CACHE_CHUNK_BYTES) -> Arrays:
     """Train ``replicates`` independent networks (data, teacher, initial weights) and record their losses.
 
@@ -581,7 +677,10 @@ def simulate(config: TrainingConfig, seed: np.random.SeedSequence, replicates: i
     ``'brute'`` (explicit activations and backprop; full batch and SGD only). ``times``: recorded steps
     (default every t = 0..T-1; see :func:`record_times`). The replicate axis is chunked so a chunk's arrays
     stay below ``max_chunk_bytes`` and, for speed, ``cache_chunk_bytes`` (None: no speed bound); at least one
-    replicate per chunk; results do not depend on the chunking.
+    replicate per chunk; results do not depend on the chunking. ``etas``: a learning-rate sweep (reduced sampler
+    only): every replicate is trained at each η0 of the list (``config.eta0`` is not used) from the same initial
+    weights and data, its trajectories sharing one weight base (:class:`DeferredWeights`); the loss arrays then
+    have a leading η0 axis, (K, S, ...), and a trajectory depends on (config, seed, s, etas).
 
     Returns ``t`` (n,), ``test_loss`` (S, n) = (1/D) Σ λ_k e_k² + σ², ``train_loss`` (S, n) = (1/P)||Δ||² (SGD:
     batch loss; population: = test loss), ``diverged`` (S,) bool, ``diverged_at`` (S,) (first step whose test
@@ -592,16 +691,24 @@ def simulate(config: TrainingConfig, seed: np.random.SeedSequence, replicates: i
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
+    if etas is not None and method != "reduced":
+        raise ValueError("a learning-rate sweep (etas) needs the reduced sampler")
     if method == "brute" and config.optimiser == "population":
         raise ValueError("the brute-force sampler needs data: use full_batch or sgd")
     reps = _replicate_list(replicates)
     t = np.arange(config.T, dtype=np.int64) if times is None else np.asarray(times, dtype=np.int64)
     if t.ndim != 1 or t.size == 0 or (np.diff(t) <= 0).any() or t[0] < 0 or t[-1] >= config.T:
         raise ValueError(f"times must be increasing steps in [0, T-1 = {config.T - 1}]")
+    grid = np.array([config.eta0] if etas is None else etas, dtype=np.float64)
+    if grid.ndim != 1 or grid.size == 0 or (grid < 0).any():
+        raise ValueError("etas must be a non-empty list of non-negative learning rates")
     bound = max_chunk_bytes if cache_chunk_bytes is None else min(max_chunk_bytes, cache_chunk_bytes)
-    per_chunk = max(1, int(bound // _chunk_bytes_per_replicate(config, method)))
-    parts = [_simulate_chunk(config, seed, reps[i:i + per_chunk], method, t) for i in range(0, len(reps), per_chunk)]
+    per_chunk = max(1, int(bound // _chunk_bytes_per_replicate(config, method, grid.size)))
+    parts = [_simulate_chunk(config, seed, reps[i:i + per_chunk], method, t, grid)
+             for i in range(0, len(reps), per_chunk)]
     out = {key: np.concatenate([p[key] for p in parts], axis=0) for key in parts[0]}
+    if etas is not None:  # (S·K, ...) trajectories, replicate-major -> (K, S, ...)
+        out = {key: np.swapaxes(v.reshape(len(reps), grid.size, *v.shape[1:]), 0, 1) for key, v in out.items()}
     out["t"] = t
     out["replicates"] = reps
     return out

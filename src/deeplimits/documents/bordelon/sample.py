@@ -79,14 +79,15 @@ def curves(p: dict[str, Any], seeds: Seeds, variations: list[dict[str, Any]], ti
 
 def sweep(p: dict[str, Any], seeds: Seeds, variations: list[dict[str, Any]], etas: np.ndarray) -> Arrays:
     """Final test loss of each variation over a learning-rate grid: ``<curve>/final`` (etas, replicates) and
-    ``<curve>/diverged`` (etas, replicates); one seed per curve, shared by every eta (spec §4)."""
+    ``<curve>/diverged`` (etas, replicates); one seed per curve, shared by every eta (spec §4): each replicate's
+    trajectories at all etas start from the same weights and data and are trained together (one weight base)."""
     out: Arrays = {SWEEP_ETAS: etas}
-    last = [p["steps"] - 1]
     for changes in variations:
         name = curve_key(**changes)
-        runs = [_train({**p, **changes, "eta0": float(eta)}, seeds(name), p["replicates"], last) for eta in etas]
-        out[sweep_final(name)] = np.stack([r["test"][:, -1] for r in runs])
-        out[sweep_diverged(name)] = np.stack([r["diverged_at"] >= 0 for r in runs])
+        res = simulate(training_config({**p, **changes}), seeds(name), p["replicates"], times=[p["steps"] - 1],
+                       etas=etas)
+        out[sweep_final(name)] = res["test_loss"][:, :, -1]
+        out[sweep_diverged(name)] = res["diverged"]
     return out
 
 
