@@ -9,20 +9,37 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
 
 #: fixed colours for the recurring curves of every document
 SIMULATION = "0.35"
 THEORY = "#d62728"          # the document's theory (e.g. the log-Gaussian law, red in the notes)
 BASELINE = "#1f77b4"        # the infinite-width / Gaussian baseline (blue in the notes)
 EXACT = "black"             # exact finite-size law
-PALETTE = sns.color_palette("colorblind")
+#: seaborn's "colorblind" palette
+PALETTE = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494", "#ece133",
+           "#56b4e9"]
+#: what seaborn's ``axes_style("ticks")`` and ``plotting_context("paper", font_scale=1.15)`` change from
+#: Matplotlib's defaults, frozen here so that a figure job does not import seaborn (and SciPy through it: ~1 s a
+#: job); ``tests/test_plotting.py`` checks it against seaborn. Seaborn's default colormap (``image.cmap``) is left
+#: out: no figure draws with the default colormap.
+SEABORN_TICKS_PAPER = {
+    "axes.axisbelow": True, "axes.edgecolor": ".15", "axes.labelcolor": ".15", "axes.labelsize": 11.040000000000001,
+    "axes.linewidth": 1.0, "axes.titlesize": 11.040000000000001,
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "font.size": 11.040000000000001, "grid.color": ".8", "legend.fontsize": 10.12,
+    "legend.title_fontsize": 11.040000000000001, "lines.linewidth": 1.2000000000000002,
+    "lines.markersize": 4.800000000000001, "lines.solid_capstyle": "round", "patch.edgecolor": "w",
+    "patch.force_edgecolor": True, "patch.linewidth": 0.8, "text.color": ".15",
+    **{f"{axis}.{key}": value for axis in ("xtick", "ytick") for key, value in (
+        ("color", ".15"), ("labelsize", 10.12), ("major.size", 4.800000000000001), ("major.width", 1.0),
+        ("minor.size", 3.2), ("minor.width", 0.8))},
+}
 
 
 @contextlib.contextmanager
 def house_style():
     """Apply the house style inside the block (fonts, grid, despined axes)."""
-    with sns.axes_style("ticks"), sns.plotting_context("paper", font_scale=1.15), plt.rc_context(
+    with plt.rc_context(SEABORN_TICKS_PAPER), plt.rc_context(
         {"figure.dpi": 110, "savefig.dpi": 150, "axes.grid": True, "grid.alpha": 0.3,
          "legend.frameon": False, "pdf.fonttype": 42, "svg.hashsalt": "deeplimits",
          "axes.titlesize": "medium"}

@@ -39,6 +39,8 @@ def _agree(prefix: str) -> Claim:
     return Claim(f"{prefix}_{{loss}}_t{{step}}", "simulation {loss} loss = DMFT at t = {step} ({label})", "derived",
                  "mean {loss} loss over replicates",
                  Equality("{loss}_{curve}_t{step}", "dmft_{loss}_{curve}_t{step}", k="k_{curve}",
+                          allowance="rounding_{loss}_{curve}_t{step}",
+                          allowance_reason="0 up to rounding: 1e-9 L(0), the floor both sides are zero at",
                           effect="effect_{loss}_{curve}_t{step}"), each="agree")
 
 

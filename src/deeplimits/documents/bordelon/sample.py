@@ -219,16 +219,18 @@ def peak_bytes(run: Callable[[], Any]) -> int:
         tracemalloc.stop()
 
 
-def wall_times(run: Callable[[], Any], repeats: int) -> tuple[float, float]:
-    """Median (the table's column, spec table1) and minimum wall time of ``repeats`` calls. The scaling exponents
-    are fitted on the minimum: load from other jobs only ever adds time, so the fastest run is the least noisy
-    measure of the algorithm's cost [choice]."""
-    walls = []
+def wall_times(runs: list[Callable[[], Any]], repeats: int) -> tuple[list[float], list[float]]:
+    """Median (the table's column, spec table1) and minimum wall time of ``repeats`` calls of each run, timed
+    round-robin (run 1, run 2, .., run 1, ..) so that load from other jobs falls on every size alike. The scaling
+    exponents are fitted on the minimum: load only ever adds time, so the fastest run is the least noisy measure of
+    the algorithm's cost [choice]."""
+    walls: list[list[float]] = [[] for _ in runs]
     for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        walls.append(time.perf_counter() - start)
-    return float(np.median(walls)), float(np.min(walls))
+        for run, times in zip(runs, walls, strict=True):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+    return [float(np.median(w)) for w in walls], [float(np.min(w)) for w in walls]
 
 
 def run_table1(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
@@ -241,15 +243,11 @@ def run_table1(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
                                         ("brute", p["brute_dimensions"], {}, "brute"),
                                         ("residual", [p["residual_dimension"]],
                                          {"architecture": "residual", "L": p["residual_depth"]}, "reduced")):
-        walls, fastest, peaks = [], [], []
         seed = seeds(key)
-        for D in sizes:
-            config = training_config({**p, **changes, "dimension": D})
-            run = functools.partial(simulate, config, seed, 1, method=method)
-            median, least = wall_times(run, reps)
-            walls.append(median)
-            fastest.append(least)
-            peaks.append(peak_bytes(run))
+        runs = [functools.partial(simulate, training_config({**p, **changes, "dimension": D}), seed, 1, method=method)
+                for D in sizes]
+        walls, fastest = wall_times(runs, reps)
+        peaks = [peak_bytes(run) for run in runs]
         out |= {timing_array(key, "dimension"): np.array(sizes), timing_array(key, "wall_s"): np.array(walls),
                 timing_array(key, "min_wall_s"): np.array(fastest), timing_array(key, "peak_bytes"): np.array(peaks)}
     check = training_config({**p, "dimension": p["check_dimension"]})  # same initial weights, both samplers
