@@ -2,10 +2,14 @@
 
     python benchmarks/bordelon_sweeps.py           # the default run's heaviest settings
     python benchmarks/bordelon_sweeps.py --quick   # fewer replicates (a rough check)
+    python benchmarks/bordelon_sweeps.py --reference /tmp/old/src   # and another checkout's sampler, side by side
 
 Per setting, trajectory-steps per second (replicates x learning rates x updates / wall time) of
   sweep          the learning-rate grid trained together from one shared weight base (what fig2, fig5, fig7 run),
   one run per η  the same grid one learning rate at a time (deferred rank-one updates; what the curves run),
+  reference      with ``--reference SRC``: one run per η by the ``models/training.py`` of another checkout's
+                 ``src`` (e.g. ``git worktree add /tmp/old 2fcac32``: the sampler before issue 14, which added
+                 each rank-one update to the matrices in place),
   brute force    explicit activations and backpropagation (full batch only; a few learning rates),
 and two floors measured side by side: the matrix-matrix products with the initial weights and the data that a
 sweep cannot avoid (two per matrix per step, all η at once), and drawing the replicates' random numbers. Run with
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
+import sys
 import time
 
 import numpy as np
@@ -55,7 +61,16 @@ def floor_products(config: training.TrainingConfig, problem: dict, K: int) -> fl
     return _wall(run)
 
 
-def measure(name: str, kw: dict, grid: tuple, replicates: int) -> dict:
+def reference_sampler(src: str):
+    """The ``models/training.py`` of another checkout (it imports NumPy only)."""
+    spec = importlib.util.spec_from_file_location("reference_training", f"{src}/deeplimits/models/training.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def measure(name: str, kw: dict, grid: tuple, replicates: int, reference=None) -> dict:
     config = training.TrainingConfig(**kw)
     etas = np.logspace(*grid)
     seed = setting_seed(0, "benchmark", "bordelon", name)
@@ -69,6 +84,10 @@ def measure(name: str, kw: dict, grid: tuple, replicates: int) -> dict:
     floor = floor_products(config, problem, etas.size)
     row = {"setting": name, "trajectory_steps": steps, "sweep_per_s": steps / sweep,
            "per_eta_per_s": steps / per_eta, "floor_per_s": steps / floor, "draw_share": draw / sweep}
+    if reference is not None:
+        old = reference.TrainingConfig(**kw)
+        row["reference_per_s"] = steps / _wall(lambda: [reference.simulate(
+            dataclasses.replace(old, eta0=float(e)), seed, replicates, times=last) for e in etas])
     if config.optimiser != "population":
         brute_etas = etas[:2]
         brute = _wall(lambda: [training.simulate(dataclasses.replace(config, eta0=float(e)), seed, 1, times=last,
@@ -80,16 +99,18 @@ def measure(name: str, kw: dict, grid: tuple, replicates: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--reference", help="src folder of another checkout to time side by side")
     args = parser.parse_args()
-    print(f"{'setting':<36}{'sweep':>10}{'per eta':>10}{'brute':>9}{'floor':>10}{'sweep/per-eta':>15}"
+    reference = reference_sampler(args.reference) if args.reference else None
+    print(f"{'setting':<36}{'sweep':>8}{'per eta':>9}{'reference':>11}{'brute':>7}{'floor':>8}{'sweep/ref.':>12}"
           f"{'sweep/brute':>13}{'sweep/floor':>13}{'RNG share':>11}")
     for name, (kw, grid) in SETTINGS.items():
-        r = measure(name, kw, grid, 1 if args.quick else 4)
-        brute = r.get("brute_per_s")
+        r = measure(name, kw, grid, 1 if args.quick else 4, reference)
+        brute, ref = r.get("brute_per_s"), r.get("reference_per_s")
         vs_brute = f"{r['sweep_per_s'] / brute:.0f}" if brute else "-"
-        print(f"{name:<36}{r['sweep_per_s']:>10,.0f}{r['per_eta_per_s']:>10,.0f}"
-              f"{(f'{brute:,.0f}' if brute else '-'):>9}{r['floor_per_s']:>10,.0f}"
-              f"{r['sweep_per_s'] / r['per_eta_per_s']:>15.1f}{vs_brute:>13}"
+        vs_ref = f"{r['sweep_per_s'] / ref:.1f}" if ref else "-"
+        print(f"{name:<36}{r['sweep_per_s']:>8,.0f}{r['per_eta_per_s']:>9,.0f}{(f'{ref:,.0f}' if ref else '-'):>11}"
+              f"{(f'{brute:,.0f}' if brute else '-'):>7}{r['floor_per_s']:>8,.0f}{vs_ref:>12}{vs_brute:>13}"
               f"{r['sweep_per_s'] / r['floor_per_s']:>13.2f}{r['draw_share']:>11.0%}", flush=True)
 
 if __name__ == "__main__":
