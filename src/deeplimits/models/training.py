@@ -38,6 +38,12 @@ of replicates, their batching and chunking, and of η0 (the same seed reused ove
 weights and data). Everything is float64 and vectorised over a leading replicate axis S with batched ``matmul``
 (BLAS is called per replicate, never with S inside a matrix dimension, so results are bit-identical whatever
 the batch); the replicate axis is chunked so a chunk's arrays stay below ``MAX_CHUNK_BYTES``.
+
+Speed [choice, issue 14]: the reduced sampler keeps every weight matrix as a base plus the rank-one updates not yet
+added to it (:class:`DeferredWeights`), added every ``FLUSH_RANK`` updates by one matrix-matrix product; a
+learning-rate sweep (``simulate(..., etas=...)``) trains each replicate at every η0 from one shared base, so each
+product with it is one matrix-matrix product over the grid. Both are the same arithmetic up to rounding (a sweep's
+trajectory then depends on its grid, not on the other replicates).
 """
 
 from __future__ import annotations
@@ -717,9 +723,8 @@ def simulate(config: TrainingConfig, seed: np.random.SeedSequence, replicates: i
 def throughput(config: TrainingConfig, method: str = "reduced", replicates: int = 1, repeats: int = 3,
                seed: np.random.SeedSequence | None = None) -> float:
     """Measured replicate-steps per second, S (T - 1) / (median wall time of ``repeats`` runs of :func:`simulate`)
-    [choice]. Measured (2 shared AMD EPYC cores under load ≈3, full batch, L = 2, α = 2, ν = 1, one replicate):
-    reduced D = N = 400 ≈ 700-1200 steps/s (8 replicates ≈ 800-1000 replicate-steps/s); D = 200 reduced
-    ≈ 2000-3300 steps/s, brute force ≈ 110-165 steps/s with one BLAS thread (≈ 20-25× slower)."""
+    [choice]. Measured (AMD EPYC, one BLAS thread, idle, full batch, L = 2, α = 2, ν = 1): reduced D = N = 400
+    ≈ 2300 steps/s (one or 8 replicates); D = 200 reduced ≈ 6900 steps/s, brute force ≈ 180 steps/s (≈ 38× slower)."""
     seed = np.random.SeedSequence(0) if seed is None else seed
     walls = []
     for _ in range(repeats):
