@@ -285,8 +285,11 @@ def _replicate_list(replicates: int | Sequence[int]) -> np.ndarray:
 def _draw_batch(config: TrainingConfig, gens: Sequence[np.random.Generator], n: int, sqrt_lam: np.ndarray,
                 w_star: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """n samples per replicate from its data stream: X = Z Λ^{1/2} (Z then ε drawn), y = Xw*/√D + σε."""
-    X = np.stack([g.standard_normal((n, config.D)) for g in gens]) * sqrt_lam
-    eps = np.stack([g.standard_normal(n) for g in gens])
+    X, eps = np.empty((len(gens), n, config.D)), np.empty((len(gens), n))
+    for g, x, e in zip(gens, X, eps, strict=True):  # drawn in place: the same numbers, no stacking copy
+        g.standard_normal(out=x)
+        g.standard_normal(out=e)
+    X *= sqrt_lam
     y = _matvec(X, w_star) / math.sqrt(config.D) + config.sigma * eps
     return X, y
 
@@ -307,20 +310,22 @@ def draw_problem(config: TrainingConfig, seed: np.random.SeedSequence, replicate
 def _draw_chunk(config: TrainingConfig, streams: Sequence[tuple[np.random.Generator, ...]]) -> Arrays:
     widths, D = config.widths, config.D
     lam, omega = spectrum(config)
-    w, W0, hidden, w_star = [], [], [], []
     n_hidden = config.L - 1 if config.architecture == "mlp" else config.L
     shapes = [(widths[l + 1], widths[l]) if config.architecture == "mlp" else (widths[0], widths[0])
               for l in range(n_hidden)]
-    for gw, gt, _ in streams:
-        w.append(gw.standard_normal(widths[-1]))
-        W0.append(gw.standard_normal((widths[0], D)))
-        hidden.append([gw.standard_normal(shape) for shape in shapes])
+    S = len(streams)
+    w, W0, w_star = np.empty((S, widths[-1])), np.empty((S, widths[0], D)), np.empty((S, D))
+    hidden = [np.empty((S, *shape)) for shape in shapes]
+    for s, (gw, gt, _) in enumerate(streams):  # drawn in place, in the stream order above
+        gw.standard_normal(out=w[s])
+        gw.standard_normal(out=W0[s])
+        for h in hidden:
+            gw.standard_normal(out=h[s])
         if config.data == "power_law":
-            w_star.append((2.0 * gt.integers(0, 2, size=D) - 1.0) * np.sqrt(omega))
+            w_star[s] = (2.0 * gt.integers(0, 2, size=D) - 1.0) * np.sqrt(omega)
         else:
-            w_star.append(gt.standard_normal(D) * np.sqrt(omega))
-    out = {"w": np.stack(w), "W0": np.stack(W0), "w_star": np.stack(w_star),
-           "hidden": [np.stack([h[l] for h in hidden]) for l in range(n_hidden)]}
+            w_star[s] = gt.standard_normal(D) * np.sqrt(omega)
+    out = {"w": w, "W0": W0, "w_star": w_star, "hidden": hidden}
     if config.optimiser == "full_batch":
         out["X"], out["y"] = _draw_batch(config, [s[2] for s in streams], config.P, np.sqrt(lam), out["w_star"])
     return out
