@@ -119,3 +119,28 @@ def test_parabola_optimum_and_t_quantile():
 def test_scaling_exponent_of_the_two_largest_sizes():
     assert fit.scaling_exponent([100, 200, 400], [1.0, 8.0, 64.0], largest_pair=True) == pytest.approx(3.0)
     assert fit.scaling_exponent([100, 200, 400], [5.0, 8.0, 64.0], largest_pair=True) == pytest.approx(3.0)
+
+
+def test_an_interpolated_loss_is_zero_up_to_rounding_on_both_sides():
+    """Full batch at alpha < 1: the DMFT train loss falls to ~1e-16 L(0) and the simulated one to ~1e-30. Both are 0
+    up to fit.ROUNDING L(0), the allowance of the agreement row (effect: the spec's 0.05 sigma^2); a simulated loss
+    of 1e-31 +- 2e-32 holds (it failed without the floor: 19 SE from 0), a real train loss of 0.02 still fails."""
+    from types import SimpleNamespace
+
+    from deeplimits.documents.bordelon.keys import curve_array
+
+    theory = SimpleNamespace(test_loss=np.array([2.0, 1.0, 0.5]), train_loss=np.array([1.0, 1e-3, 3e-17]),
+                             config=SimpleNamespace(sigma=0.5))
+    rows = [c for c in CLAIMS["fig3"] if c.each == "agree"]
+    rng = np.random.default_rng(0)
+    for level, verdict in ((1e-31, "holds"), (0.02, "fails")):
+        train = np.column_stack([np.ones(32), np.full(32, 1e-3), level * (1 + 0.5 * rng.standard_normal(32))])
+        a = {curve_array("x", "t"): np.arange(3), curve_array("x", "train"): train}
+        q = Quantities()
+        fit.student_k(q, "x", 32)
+        fit.agreement(q, a, "x", theory, [2], which=("train",))
+        assert q["dmft_train_x_t2"]["value"] == 0.0 and q["rounding_train_x_t2"]["value"] == fit.ROUNDING * 2.0
+        assert q["effect_train_x_t2"]["value"] == pytest.approx(0.05 * 0.25)
+        stats = {"quantities": json.loads(io.to_json(dict(q))), "index": q.index}
+        (record,) = audit.evaluate("bordelon", "fig3", rows, stats)
+        assert record["observed"] == verdict, record
