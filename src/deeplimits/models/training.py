@@ -372,9 +372,10 @@ class DeferredWeights:
     base per replicate s (shared by the ``group`` trajectories of one replicate, e.g. the learning rates of a sweep,
     which start from the same weights) plus the k rank-one GD updates not yet added to it [choice, issue 14].
 
-    Products W x = B x + A_k (B_k^T x) cost one matrix-vector product with the base (a matrix-matrix product over
+    The pending factors are stored as ``A`` (J, rank, m) and ``B`` (J, rank, n), rows a_i and b_i. Products
+    W_j x = base x + Σ_i a_i (b_i · x) cost one matrix-vector product with the base (a matrix-matrix product over
     the group) and O(k (m + n)) for the pending updates. Once ``rank`` updates are pending (group 1 only) they are
-    added to the base by one matrix-matrix product, B += A^T B (BLAS-3), instead of ``rank`` rank-one passes over
+    added to the base by one matrix-matrix product, base += Aᵀ B (BLAS-3), instead of ``rank`` rank-one passes over
     the matrix: the same weights up to rounding. A sweep (group > 1) never flushes (``rank`` >= the number of
     updates), so its trajectories share the base throughout. Every product is per replicate (batched ``matmul``),
     so a trajectory's result does not depend on the number of replicates in a chunk."""
