@@ -353,7 +353,7 @@ def _grouped_matvec(A: np.ndarray, x: np.ndarray, group: int) -> np.ndarray:
     """(S, m, n) matrices applied to (S·group, n) vectors, ``group`` consecutive vectors per matrix: one
     matrix-matrix product per matrix (BLAS-3) when group > 1 [choice]. Returns (S·group, m)."""
     if group == 1:
-        return np.matmul(A, x[..., None])[..., 0]
+        return _matvec(A, x)
     S, m, n = A.shape
     product = np.matmul(A, x.reshape(S, group, n).transpose(0, 2, 1)).transpose(0, 2, 1)
     return np.ascontiguousarray(product).reshape(S * group, m)  # C order whatever S (BLAS paths depend on it)
@@ -362,7 +362,7 @@ def _grouped_matvec(A: np.ndarray, x: np.ndarray, group: int) -> np.ndarray:
 def _grouped_vecmat(x: np.ndarray, A: np.ndarray, group: int) -> np.ndarray:
     """(S·group, m) vectors times (S, m, n) matrices, ``group`` consecutive vectors per matrix. (S·group, n)."""
     if group == 1:
-        return np.matmul(x[:, None, :], A)[:, 0, :]
+        return _vecmat(x, A)
     S, m, n = A.shape
     return np.matmul(x.reshape(S, group, m), A).reshape(S * group, n)
 
@@ -524,8 +524,8 @@ def reduced_update(config: TrainingConfig, g: Sequence[np.ndarray], v: np.ndarra
 def _reduced_step(config: TrainingConfig, state: _State, e: np.ndarray, g: list[np.ndarray], theta: np.ndarray,
                   X: np.ndarray | None, y: np.ndarray | None, lam: np.ndarray, group: int = 1,
                   eta0: np.ndarray | None = None) -> tuple[np.ndarray, tuple]:
-    """Train loss and updates of one reduced step: Δ = y - Xθ/√D, v = (√D/n) X^T Δ (population: v = Λe), with
-    The data X (S, n, D) are shared by the ``group`` trajectories of a replicate; y is (J, n)."""
+    """Train loss and updates of one reduced step: Δ = y - Xθ/√D, v = (√D/n) X^T Δ (population: v = Λe). The data
+    X (S, n, D) are shared by the ``group`` trajectories of a replicate; y is (J, n)."""
     if X is None:
         v, train = lam * e, None
     else:
@@ -619,6 +619,7 @@ def _simulate_chunk(config: TrainingConfig, seed: np.random.SeedSequence, reps: 
         state.theta0 = (_explicit_theta(config, *state.init) if brute
                         else backward_fields(config, state.W0, state.hidden, state.w)[1])
     X_fb, y_fb = problem.get("X"), problem.get("y")
+    y_fb_traj = None if y_fb is None or brute else np.repeat(y_fb, K, axis=0)  # the full batch's y per trajectory
     f0_fb = (_explicit_outputs(config, *state.init, X_fb)
              if brute and config.centred and X_fb is not None else None)
 
@@ -653,7 +654,7 @@ def _simulate_chunk(config: TrainingConfig, seed: np.random.SeedSequence, reps: 
                     _explicit_outputs(config, *state.init, X) if config.centred else None)
                 train, updates = _brute_step(config, state, X, y, f0)
             else:
-                y_traj = None if y is None else np.repeat(y, K, axis=0)
+                y_traj = np.repeat(y, K, axis=0) if config.optimiser == "sgd" else y_fb_traj
                 train, updates = _reduced_step(config, state, e, g, theta, X, y_traj, lam, K, eta0)
             if train is None:
                 train = test
