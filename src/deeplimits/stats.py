@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from deeplimits.distributions import student_t_ppf
+
 #: two-sided p-value of a 5 sigma Gaussian deviation; distributional claims hold when p >= this.
 P_FIVE_SIGMA = 5.7e-7
 
@@ -112,9 +114,7 @@ class KSResult:
 def student_t_quantile(probability: float, replicates: int) -> float:
     """The ``probability`` quantile of Student's t with S - 1 degrees of freedom (at least 1): the k of an SE
     estimated from S replicates (two-sided 5 sigma: ``1 - P_FIVE_SIGMA / 2``; 8.3 at S = 16, 17 at S = 8)."""
-    from scipy import stats as sps  # lazy: sample jobs never pay for scipy.stats
-
-    return float(sps.t.ppf(probability, max(replicates - 1, 1)))
+    return float(student_t_ppf(probability, max(replicates - 1, 1)))
 
 
 def ks_critical(n_eff: float, p: float = P_FIVE_SIGMA) -> float:

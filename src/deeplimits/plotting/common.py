@@ -18,9 +18,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-from scipy import stats as sps
 
 from deeplimits import stats as st
+from deeplimits.distributions import normal_pdf
 from deeplimits.plotting import style
 
 Arrays = dict[str, np.ndarray]
@@ -143,7 +143,7 @@ def distribution_panel(ax: Axes, hists: Sequence[Hist], curves: Sequence[Curve],
 
 def gaussian(mean: float, var: float) -> Callable[[np.ndarray], np.ndarray]:
     """The N(mean, var) density as a function."""
-    return lambda x: sps.norm.pdf(x, mean, np.sqrt(var))
+    return lambda x: normal_pdf(x, mean, np.sqrt(var))
 
 
 def qq(ax: Axes, x: np.ndarray | Callable[[np.ndarray], np.ndarray],

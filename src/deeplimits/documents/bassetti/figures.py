@@ -24,10 +24,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from scipy import stats as sps
-from scipy.ndimage import gaussian_filter
 
 from deeplimits import stats as st
+from deeplimits.distributions import normal_cdf, normal_pdf, normal_ppf
 from deeplimits.documents.bassetti.declaration import FIGURES
 from deeplimits.documents.bassetti.fit import subsample
 from deeplimits.documents.bassetti.keys import (
@@ -170,9 +169,9 @@ def plot_fig1(data: Data, params: Params) -> Figure:
             ax.plot(grid, rb, color=colour[n], lw=1.2, zorder=2.5)
             ax_r.plot(grid, rb / limit, color=colour[n], lw=1.2, zorder=2.5)
         ax.plot(grid, limit, **LIMIT, zorder=2)
-        ax.plot(grid, sps.norm.pdf(grid), **NNGP)
+        ax.plot(grid, normal_pdf(grid), **NNGP)
         ax_r.axhline(1, **LIMIT, zorder=2)
-        ax_r.plot(grid, sps.norm.pdf(grid) / limit, **NNGP)
+        ax_r.plot(grid, normal_pdf(grid) / limit, **NNGP)
         nodes, weights = th.log_Q11_quadrature([min(sizes)] * depth(alpha, min(sizes)))
         exact = (np.exp(-0.5 * grid[:, None] ** 2 / np.exp(nodes)) / np.sqrt(2 * np.pi * np.exp(nodes))) @ weights
         ax_r.plot(grid, exact / limit, **FINITE, zorder=3)
@@ -468,9 +467,9 @@ def plot_fig5(data: Data, params: Params) -> Figure:
     for n in ns:
         widths = [int(n)] * depth(alpha, int(n))
         _, cdf = th.log_Q11_law(widths, u)
-        pop_q.append(np.abs(cdf - sps.norm.cdf(u, -alpha, np.sqrt(2 * alpha))).max())
+        pop_q.append(np.abs(cdf - normal_cdf(u, -alpha, np.sqrt(2 * alpha))).max())
         nodes, weights = th.log_Q11_quadrature(widths)
-        f_s = sps.norm.cdf(x[:, None] * np.exp(-nodes / 2)) @ weights
+        f_s = normal_cdf(x[:, None] * np.exp(-nodes / 2)) @ weights
         pop_s.append(np.abs(f_s - th.normal_lognormal_cdf(x, alpha)).max())
     c_q, c_s = style.PALETTE[1], style.PALETTE[2]
     ax_b.plot(ns, [k["distance"] for k in ks_q], "o", color=c_q, ms=5, label=rf"$\log Q$ vs $\mathcal{{N}}(-\alpha,"
@@ -520,6 +519,8 @@ def plot_fig6(data: Data, params: Params) -> Figure:
     edges = np.linspace(-lim, lim, bins + 1)
     hist, _, _ = np.histogram2d(xy[:, 0], xy[:, 1], bins=[edges, edges])
     smooth = 1.5  # bins
+    from scipy.ndimage import gaussian_filter  # lazy: only this figure smooths a histogram
+
     dens = gaussian_filter(hist, smooth) / (len(xy) * (edges[1] - edges[0]) ** 2)
     centres = (edges[:-1] + edges[1:]) / 2
     gx, gy = np.meshgrid(centres, centres, indexing="ij")
@@ -599,7 +600,7 @@ def plot_fig6(data: Data, params: Params) -> Figure:
        label=f"network ({_n(net_n)}): KS p {_p_value(quantities, f'ks_T1_s1x1_{name}')}")
     qq(ax_d, mix, a[multi_input_key(rho, "pxp", "S")][:, 0, 0], "", "", "", color=style.PALETTE[2], identity=False,
        legend=False, label=f"P×P mixture: KS p {_p_value(quantities, f'ks_T2_s1x1_{name}')}")
-    qq(ax_d, mix, lambda q: sps.norm.ppf(q), r"quantile of $s_1(x^1)$, D×D mixture " + f"({_n(mix.size)})",
+    qq(ax_d, mix, lambda q: normal_ppf(q), r"quantile of $s_1(x^1)$, D×D mixture " + f"({_n(mix.size)})",
        r"quantile of $s_1(x^1)$", f"(d) QQ: samplers agree, NNGP too light (ρ = {rho:g})",
        color=style.BASELINE,
        label=f"NNGP N(0, 1): KS p {_p_value(quantities, f'ks_T5_{name}')} (network)")
@@ -695,12 +696,12 @@ def plot_fig8(data: Data, params: Params) -> Figure:
         qx, probs = _ecdf(lq)
         label = f"{nm}: {PROFILE_TEXT.get(nm, '')}, Σ1/N = {alpha_eff[nm]:.3g}"
         ax_a.plot(qx, probs, color=colour[nm], lw=1.3, drawstyle="steps-post", label=label)
-        ax_b.plot(qx, probs - sps.norm.cdf(qx, -ref, np.sqrt(2 * ref)), color=colour[nm], lw=1.1,
+        ax_b.plot(qx, probs - normal_cdf(qx, -ref, np.sqrt(2 * ref)), color=colour[nm], lw=1.1,
                   drawstyle="steps-post")
         _, cdf = th.log_Q11_law(WIDTH_PROFILES[nm], u)
-        ax_b.plot(u, cdf - sps.norm.cdf(u, -ref, np.sqrt(2 * ref)), color=colour[nm], lw=1.0, ls="--")
+        ax_b.plot(u, cdf - normal_cdf(u, -ref, np.sqrt(2 * ref)), color=colour[nm], lw=1.0, ls="--")
     for al in sorted({round(v, 9) for v in alpha_eff.values()}, reverse=True):
-        ax_a.plot(u, sps.norm.cdf(u, -al, np.sqrt(2 * al)), **{**LIMIT, "ls": "-" if al == round(ref, 9) else "--"},
+        ax_a.plot(u, normal_cdf(u, -al, np.sqrt(2 * al)), **{**LIMIT, "ls": "-" if al == round(ref, 9) else "--"},
                   label=rf"limit $\mathcal{{N}}(-a,2a)$, a = {al:.3g}", zorder=1)
     dkw = np.sqrt(np.log(2 / 0.05) / (2 * n_samples))
     ax_b.axhspan(-dkw, dkw, color="0.5", alpha=0.15, lw=0, label=f"95% DKW band of one ECDF ({_n(n_samples)})")
@@ -715,7 +716,7 @@ def plot_fig8(data: Data, params: Params) -> Figure:
     handles += [legend_key("ECDF (steps)", ls="-"), legend_key("exact finite-width CDF (§3.4, Fourier)", ls="--")]
     ax_b.legend(handles=handles, fontsize="x-small", loc="lower left")
     same = [nm for nm in names if abs(alpha_eff[nm] - ref) < 1e-9]
-    span = max(3 * dkw, *(np.abs(th.log_Q11_law(WIDTH_PROFILES[nm], u)[1] - sps.norm.cdf(u, -ref, np.sqrt(2 * ref)))
+    span = max(3 * dkw, *(np.abs(th.log_Q11_law(WIDTH_PROFILES[nm], u)[1] - normal_cdf(u, -ref, np.sqrt(2 * ref)))
                           .max() * 1.5 for nm in same))
     ax_b.set_ylim(-span, span)
     off = [nm for nm in names if nm not in same]

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
 
 from deeplimits import stats
+from deeplimits.distributions import normal_cdf
 from deeplimits.documents.bassetti.keys import (
     HELD_OUT,
     INPUTS,
@@ -67,7 +67,7 @@ def _est(x: np.ndarray) -> dict[str, Any]:
 
 
 def _nngp_cdf(t):
-    return sps.norm.cdf(t)
+    return normal_cdf(t)
 
 
 def _mean_with_se(x: np.ndarray, variance: float) -> stats.Estimate:
@@ -337,12 +337,11 @@ def fit_d1_convergence(a: Arrays, p: dict[str, Any]) -> Result:
         out["errors"][name] = {"N": ns.tolist(), "error": err, "slope": slope}
         qs.each("error", error=name)
         qs[f"error_slope_{name}"] = exact(slope, f"log-log slope over N of the exact finite-N error of {name}")
-    limit = sps.norm(-alpha, np.sqrt(2 * alpha))
     s_cdf = stats.tabulated_cdf(lambda t: th.normal_lognormal_cdf(t, alpha), -60.0, 60.0)
     ks = {}
     for n in ns:
         q, s = a[convergence_key(n, "Q")], a[convergence_key(n, "s")]
-        ks[n] = stats.ks_one_sample(np.log(q), limit.cdf)
+        ks[n] = stats.ks_one_sample(np.log(q), lambda t: normal_cdf(t, -alpha, np.sqrt(2 * alpha)))
         out["ks_logQ"][f"N{n}"] = ks[n].to_dict()
         out["ks_s"][f"N{n}"] = stats.ks_one_sample(s, s_cdf).to_dict()
     small = ns[ns <= 40]
@@ -368,7 +367,7 @@ def _limit_sup_distance(n: int, alpha: float) -> float:
     proxy of the effect the KS test must detect (log Q is a sum of log-chi-squares, close to Gaussian)."""
     m, v = th.log_Bii_moments([n] * depth(alpha, n), 1)
     grid = np.linspace(-alpha - 8 * np.sqrt(2 * alpha), -alpha + 8 * np.sqrt(2 * alpha), 4001)
-    return float(np.max(np.abs(sps.norm.cdf(grid, m, np.sqrt(v)) - sps.norm.cdf(grid, -alpha, np.sqrt(2 * alpha)))))
+    return float(np.max(np.abs(normal_cdf(grid, m, np.sqrt(v)) - normal_cdf(grid, -alpha, np.sqrt(2 * alpha)))))
 
 
 # ------------------------------------------------------------------------------------------------- fig6
@@ -549,7 +548,7 @@ def fit_widths(a: Arrays, p: dict[str, Any]) -> Result:
             qs.each("same_sum", other=other)
         else:
             (ma, va), (md, vd) = (th.log_Bii_moments(WIDTH_PROFILES[k], 1) for k in ("A", "D"))
-            effect = float(np.max(np.abs(sps.norm.cdf(grid, ma, np.sqrt(va)) - sps.norm.cdf(grid, md, np.sqrt(vd)))))
+            effect = float(np.max(np.abs(normal_cdf(grid, ma, np.sqrt(va)) - normal_cdf(grid, md, np.sqrt(vd)))))
             qs.each("control", other=other)
             qs[f"effect_A_{other}"] = exact(effect, "sup distance of the Gaussian laws with the exact log-moments "
                                             "of log Q11 (profiles A and D)")

@@ -26,8 +26,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from scipy import stats as sps
 
+from deeplimits.distributions import normal_pdf
 from deeplimits.documents.hayou import keys
 from deeplimits.documents.hayou.declaration import FIGURES, LAYER_FIGURE_WIDTHS
 from deeplimits.documents.hayou.fit import layer_values
@@ -147,9 +147,9 @@ def _log_product_law(factors: int, depth: int, positive: bool) -> tuple[np.ndarr
     h = 2 * _FFT_HALF_WIDTH / _FFT_POINTS
     x = (np.arange(_FFT_POINTS) - _FFT_POINTS // 2) * h
     u, sd = np.exp(x), 1 / math.sqrt(depth)
-    dens = u * sps.norm.pdf(u, 1.0, sd)
+    dens = u * normal_pdf(u, 1.0, sd)
     if not positive:
-        dens += u * sps.norm.pdf(-u, 1.0, sd)
+        dens += u * normal_pdf(-u, 1.0, sd)
     mass = np.fft.ifftshift(dens / dens.sum())
     total = np.fft.irfft(np.fft.rfft(mass) ** factors, _FFT_POINTS)
     return x, np.maximum(np.fft.fftshift(total), 0.0) / h
@@ -164,7 +164,7 @@ def _log_product_pdf(factors: int, depth: int, positive: bool = False) -> Callab
 def _log_normal(y: np.ndarray) -> np.ndarray:
     """Density of the GBM at t = 1 from Y_0 = 1: log Y ~ N(-1/2, 1) (zero for y <= 0)."""
     pos = np.where(y > 0, y, 1.0)
-    return np.where(y > 0, sps.norm.pdf(np.log(pos), -0.5, 1.0) / pos, 0.0)
+    return np.where(y > 0, normal_pdf(np.log(pos), -0.5, 1.0) / pos, 0.0)
 
 
 # ---------------------------------------------------------------------------------------------- fig01
@@ -454,13 +454,13 @@ def plot_fig06(data: Data, params: Params) -> Figure:
         kurt = s["depth_first"][f"n{n}"]["excess_kurtosis"]
         _log_density(ax_a, a[keys.depth_first(n, "pooled")], lo, hi, bins, colour[n],
                      f"n = {n}: excess kurtosis {fmt(kurt, 2)}")
-    ax_a.plot(grid, sps.norm.pdf(grid, 0, math.sqrt(limit)), **LIMIT, label=r"$\mathcal{N}(0,e^{1/2})$ (Thm 2)")
+    ax_a.plot(grid, normal_pdf(grid, 0, math.sqrt(limit)), **LIMIT, label=r"$\mathcal{N}(0,e^{1/2})$ (Thm 2)")
     colour_l = _colours(wide["depths"])
     for depth in wide["depths"]:
         _log_density(ax_b, a[keys.width_first(depth, "pooled")], lo, hi, bins, colour_l[depth], f"L = {depth}")
-        ax_b.plot(grid, sps.norm.pdf(grid, 0, math.sqrt(s["width_first"][f"L{depth}"]["theory_S"])),
+        ax_b.plot(grid, normal_pdf(grid, 0, math.sqrt(s["width_first"][f"L{depth}"]["theory_S"])),
                   color=colour_l[depth], lw=1.0, ls="--")
-    ax_b.plot(grid, sps.norm.pdf(grid, 0, math.sqrt(limit)), **LIMIT, label=r"$\mathcal{N}(0,e^{1/2})$ (Thm 3)")
+    ax_b.plot(grid, normal_pdf(grid, 0, math.sqrt(limit)), **LIMIT, label=r"$\mathcal{N}(0,e^{1/2})$ (Thm 3)")
     ax_b.plot([], [], color="0.3", lw=1.0, ls="--",
               label=r"NNGP $\mathcal{N}(0,(1+\frac{1}{2L})^L)$, colour of L")
     pooled = [a[keys.depth_first(n, "pooled")].size for n in deep["widths"]] + [
@@ -725,7 +725,7 @@ def plot_aux01(data: Data, params: Params) -> Figure:
         ax_c.hist(values, bins=np.linspace(-3.5, 2.0, 111), density=True, histtype="step", color=colour[n], lw=1.2,
                   label=f"n = {n} ({_m(values.size)})")
         mean, var = s[f"n{n}"]["theory_mean"], s[f"n{n}"]["theory_var"]
-        ax_c.plot(lgrid, sps.norm.pdf(lgrid, mean, math.sqrt(var)), color=colour[n], lw=1.0, ls="--")
+        ax_c.plot(lgrid, normal_pdf(lgrid, mean, math.sqrt(var)), color=colour[n], lw=1.0, ls="--")
     handles, _ = ax_c.get_legend_handles_labels()
     ax_c.legend(handles=handles + [key(r"dashed: $\mathcal{N}(\frac{n-2}{2n},\frac{1}{n})$", ls="--")],
                 fontsize=SMALL, loc="upper left")

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
 
 from deeplimits import stats
+from deeplimits.distributions import normal_cdf, normal_pdf, normal_sf
 from deeplimits.documents.hayou import keys
 from deeplimits.documents.hayou.sample import layer_at, ou_zeta, quasi_gbm_samples
 from deeplimits.models.infdepth import closed_forms as th
@@ -58,6 +58,8 @@ def _proportion(mask: np.ndarray, null: float | None = None) -> stats.Estimate:
 
 
 def _skewness(x: np.ndarray) -> float:
+    from scipy import stats as sps  # lazy: figure jobs import this module without needing scipy.stats
+
     return float(sps.skew(x))
 
 
@@ -229,7 +231,7 @@ def fit_ou(a: Arrays, p: dict[str, Any]) -> Result:
     q["ou_var_1"] = exact(v1, "v_1 = sigma^2 (1 - e^-2a) / (2a), a = sigma^2 (Prop. 4)")
     for depth in p["depths"]:
         z, y = a[keys.at_depth(depth, "Z_at")][:, j1], a[keys.at_depth(depth, "Y_at")][:, j1]
-        ks, ks_se = _ks_distance_se(z, lambda s: sps.norm.cdf(s, m1, math.sqrt(v1)))
+        ks, ks_se = _ks_distance_se(z, lambda s: normal_cdf(s, m1, math.sqrt(v1)))
         distances[depth] = (ks, ks_se)
         mean, var = stats.mean(z), stats.variance(z)
         outside = float(np.mean(np.abs(y) > p["window"]))
@@ -336,8 +338,8 @@ def relu1_log_growth_mean(depth: int) -> float:
     from scipy import integrate
 
     root = math.sqrt(depth)
-    value, _ = integrate.quad(lambda z: math.log1p(z / root) * sps.norm.pdf(z), -root, np.inf, limit=200)
-    return depth * value / float(sps.norm.sf(-root))
+    value, _ = integrate.quad(lambda z: math.log1p(z / root) * normal_pdf(z), -root, np.inf, limit=200)
+    return depth * value / float(normal_sf(-root))
 
 
 def m_n_effect(n: int, m_n: float) -> dict[str, Any]:
@@ -362,7 +364,7 @@ def fit_quasi_gbm(a: Arrays, p: dict[str, Any]) -> Result:
         mean, sd = stats.mean(g), _sd(g)
         m_n = float(th.quasi_gbm_rate(n))
         growth[n] = (mean, sd)
-        ks = stats.ks_one_sample(g, lambda s, m=m_n, n=n: sps.norm.cdf(s, m, 1 / math.sqrt(n)))
+        ks = stats.ks_one_sample(g, lambda s, m=m_n, n=n: normal_cdf(s, m, 1 / math.sqrt(n)))
         n_var = stats.variance(g).scaled(n)
         out[f"n{n}"] = {"G": mean.to_dict(), "sd": sd.to_dict(), "n_var": n_var.to_dict(),
                         "m_n": m_n, "integral": integral, "collapsed_fraction": collapsed,
@@ -598,7 +600,7 @@ def fit_layers(a: Arrays, p: dict[str, Any]) -> Result:
         sd1, sdl = u[:, first].std(ddof=1), u[:, last].std(ddof=1)
         q[f"skew_gap_theory_n{n}"] = exact(abs(_skewness(u[:, first])) * (1 - (sd1 / sdl) ** 3),
                                            "|skew U_1| (1 - (sd U_1 / sd U_L)^3): the dilution of the layer-1 skewness")
-        ks = [stats.ks_one_sample(z[:, j], sps.norm.cdf).distance for j in range(len(record))]
+        ks = [stats.ks_one_sample(z[:, j], normal_cdf).distance for j in range(len(record))]
         sd_last[n] = _sd(u[:, last])
         out[f"n{n}"] = {"layers": record, "mean": u.mean(axis=0).tolist(), "sd": u.std(axis=0, ddof=1).tolist(),
                         "sd_ddof0": [float(u[:, j].std()) for j in range(len(record))],

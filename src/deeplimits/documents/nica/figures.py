@@ -17,8 +17,8 @@ import textwrap
 
 import numpy as np
 from matplotlib.figure import Figure
-from scipy import stats as sps
 
+from deeplimits.distributions import chi2_ppf
 from deeplimits.documents.nica import keys
 from deeplimits.documents.nica.sample import (
     GRAD_ARCHS,
@@ -422,7 +422,7 @@ def plot_validation(data: Data, params: Params) -> Figure:
     g, y = _alive(brute["G"], brute["dead"])[0], _alive(brute["Y"], brute["dead"])[0]
     resid = y - input_offset(p["n_in"]) - g
     k, v6 = p["n_out"], s["V6"]
-    _qq(axes[-1], lambda q: np.log(sps.chi2.ppf(q, k)), resid, rf"quantile of $\ln\chi^2_{{{k}}}$",
+    _qq(axes[-1], lambda q: np.log(chi2_ppf(q, k)), resid, rf"quantile of $\ln\chi^2_{{{k}}}$",
         f"quantile of L = Y − c − G (N = {resid.size})",
         f"V6 Theorem 2, brute-force MLP\nn = {case['n']}, d = {case['d']}\nKS p = {v6['ks']['p_value']:.2g}, "
         f"corr(L, G) = {v6['corr']['value']:.3f}")
