@@ -3,10 +3,11 @@ slurmctld, slurmd, slurmdbd with MariaDB, munge; the Debian packages come from .
 
 Proves:
 - ``snakemake --profile profiles/slurm --config preset=smoke`` runs the whole smoke DAG (136 jobs, every rule:
-  sample, fit, figure, audit, audit_all) with every job submitted through snakemake-executor-plugin-slurm: sacct
-  lists one COMPLETED allocation per job of the DAG, each with the time limit and memory that deeplimits.resources
-  computes for it. ``DEEPLIMITS_SLURM_DAG=one-figure`` narrows it to one figure per document (still every rule, 17
-  jobs) for a quick check while changing the SLURM set-up;
+  sample, fit, figure, audit, audit_all) through snakemake-executor-plugin-slurm: sacct lists one COMPLETED
+  allocation per sample job and for audit_all, each with the time limit and memory that deeplimits.resources
+  computes for it, and one per document for its fit, figure and audit jobs (a group job: one CPU, the largest
+  member's memory, the sum of the members' time limits). ``DEEPLIMITS_SLURM_DAG=one-figure`` narrows it to one
+  figure per document (still every rule, 17 jobs) for a quick check while changing the SLURM set-up;
 - determinism across executors: the arrays of every .npz of that DAG, and the provenance less the fields that
   legitimately differ (io.VOLATILE_PROVENANCE: wall time, host, ...), are bit-identical between a local
   ``--cores 1`` run of its sample jobs, the session's local ``--cores 2`` smoke run (tests/conftest.py, the same
@@ -51,6 +52,8 @@ pytestmark = pytest.mark.slow
 FULL_DAG = os.environ.get("DEEPLIMITS_SLURM_DAG", "full") != "one-figure"
 #: one figure per document: every rule, 17 jobs (``DEEPLIMITS_SLURM_DAG=one-figure``)
 ONE_FIGURE_EACH = {p: {"figures": [next(iter(registry.load(p).FIGURES))]} for p in registry.PAPERS}
+#: rules whose jobs of one document run in one group allocation (profiles/slurm: groups)
+GROUPED = ("fit", "figure", "audit")
 #: the plugin waits this long before its first sacct query, and again after a query that saw a job finish
 #: (profiles/slurm keeps the plugin's default of 40 s, sized for a busy cluster)
 FAST_POLL = ("--slurm-init-seconds-before-status-checks", "1")
@@ -200,17 +203,36 @@ def slurm_dag(cluster, kill, tmp_path_factory):
     return work, config, proc
 
 
-def test_every_job_of_the_dag_ran_as_a_slurm_job_with_its_resources(slurm_dag, cluster, tmp_path):
+def member_mem_mb(config: dict, paper: str, rule: str, wildcards: dict[str, str]) -> int:
+    """The memory deeplimits.resources computes for one fit, figure or audit job (workflow/rules/common.smk)."""
+    if rule == "audit":
+        return R.AUDIT_MEM_MB
+    experiments = ((wildcards["experiment"],) if rule == "fit"
+                   else registry.load(paper).FIGURES[wildcards["figure"]].experiments)
+    params = {e: pipeline.experiment_params(config, SCHEMA, paper, e) for e in experiments}
+    return R.light_mem_mb(paper, params, {e: dl_config.key_roles(SCHEMA, paper, e) for e in experiments})
+
+
+def test_every_job_of_the_dag_ran_through_slurm_with_its_resources(slurm_dag, cluster, tmp_path):
+    """Sample and audit_all jobs: one allocation each, with the time limit and memory deeplimits.resources computes.
+    The fit, figure and audit jobs of one document: one group allocation (profiles/slurm ``groups``) with one CPU
+    (the plugin runs a group's jobs one after another), the largest member's memory and the sum of the members'
+    time limits."""
     work, config_args, proc = slurm_dag
     jobs = sacct(cluster, run_uuid(proc))
     dry, _ = project(tmp_path / "dry")
     expected = planned_jobs(dry, *config_args)
     assert {rule for rule, _ in expected} == {"sample", "fit", "figure", "audit", "audit_all"}
-    assert len(jobs) == len(expected), (len(jobs), len(expected))
     assert {j["State"] for j in jobs} == {"COMPLETED"}, {j["State"] for j in jobs}
     config = {**yaml.safe_load((work / "config.yaml").read_text()), "preset": "smoke"}
     by_comment = {j["Comment"]: j for j in jobs}
+    grouped: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    single = 0
     for rule, wc in expected:
+        if rule in GROUPED:
+            grouped.setdefault(wc["paper"], []).append((rule, wc))
+            continue
+        single += 1
         name = f"rule_{rule}" + (f"_wildcards_{'_'.join(wc.values())}" if wc else "")
         assert name in by_comment, name
         job = by_comment[name]
@@ -222,6 +244,15 @@ def test_every_job_of_the_dag_ran_as_a_slurm_job_with_its_resources(slurm_dag, c
         else:
             assert minutes(job["Timelimit"]) == R.light_runtime(1), name
         assert int(job["AllocCPUS"]) == R.THREADS, name
+    assert sorted(grouped) == sorted(registry.PAPERS)
+    for paper, members in grouped.items():
+        name = f"rule_post_{paper}_{'_'.join(sorted(GROUPED))}"
+        assert name in by_comment, name
+        job = by_comment[name]
+        assert int(job["AllocCPUS"]) == 1, name
+        assert minutes(job["Timelimit"]) == len(members) * R.light_runtime(1), name
+        assert job["ReqMem"] == f"{max(member_mem_mb(config, paper, rule, wc) for rule, wc in members)}M", name
+    assert len(jobs) == single + len(grouped), (len(jobs), single, len(grouped))
     assert (work / "results/audit/audit.json").exists()
     assert not [p for p in (work / "results").rglob("*") if io.PARTIAL in p.name], "temporary files left behind"
 
