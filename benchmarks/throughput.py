@@ -9,6 +9,11 @@ weights); the ratio column is reduced / brute-force throughput for the matching 
 (forward samplers against the forward brute force, tangent samplers against the brute-force tangent;
 MLP rows against the brute-force MLP, standard-ResNet rows (alpha^2 = 0.5) against the brute-force ResNet).
 Timings are single-process wall time (BLAS threads as the environment sets them).
+
+The O(nd) samplers and the brute force are bound by drawing Gaussians: their ``x RNG floor`` column is their
+throughput over the throughput of drawing just their d layers' normals (n a layer for the vector trick, 2n for the
+Gram trick, n^2 for the brute force's weights), drawn as they draw them (chunks of (1024, n) from the generators
+``deeplimits.rng`` hands out). 1 would mean nothing but the random numbers costs time.
 """
 
 from __future__ import annotations
@@ -35,6 +40,23 @@ def _rate(fn, samples: int) -> float:
     start = time.perf_counter()
     fn(samples)
     return samples / (time.perf_counter() - start)
+
+
+#: normals a sampler draws per layer and sample (the Gaussian-bound samplers of ``samplers``)
+NORMALS_PER_LAYER = {"vector_network(mlp)": N, "vector_network(std)": N, "gram_tangent(mlp)": 2 * N,
+                     "gram_tangent(std)": 2 * N, "brute_forward": N * N, "brute_tangent": N * N,
+                     "brute_std_forward": N * N, "brute_std_tangent": N * N}
+
+
+def normals_per_second(quick: bool) -> float:
+    """Standard normals per second, drawn in (1024, N) blocks as the samplers draw them."""
+    rng = np.random.Generator(np.random.PCG64(setting_seed(0, "benchmark", "normals")))
+    blocks = 200 if quick else 2000
+    rng.standard_normal((1024, N))  # warm-up
+    start = time.perf_counter()
+    for _ in range(blocks):
+        rng.standard_normal((1024, N))
+    return blocks * 1024 * N / (time.perf_counter() - start)
 
 
 def samplers(d: int):
@@ -129,6 +151,8 @@ def main() -> None:
     parser.add_argument("--json", help="also write the table as JSON to this path")
     args = parser.parse_args()
     rows = []
+    normals = normals_per_second(args.quick)
+    print(f"  RNG: {normals:,.0f} standard normals/s", flush=True)
     for d in (10, 100):
         rates = {}
         for name, (fn, _) in samplers(d).items():
@@ -136,7 +160,9 @@ def main() -> None:
             print(f"  d={d} {name}: {rates[name]:,.0f} samples/s", flush=True)
         for name, (_, ref) in samplers(d).items():
             ratio = rates[name] / rates[ref] if ref else None
-            rows.append({"d": d, "sampler": name, "samples_per_s": rates[name], "speedup_vs_brute": ratio})
+            floor = normals / (NORMALS_PER_LAYER[name] * d) if name in NORMALS_PER_LAYER else None
+            rows.append({"d": d, "sampler": name, "samples_per_s": rates[name], "speedup_vs_brute": ratio,
+                         "of_rng_floor": rates[name] / floor if floor else None})
     fixed = {"L=15": (linear_samplers(), lambda name: budget(name, 10, args.quick)),
              "n=16,L=64": (infdepth_samplers(), lambda name: (2_000 if "explicit" in name else 100_000)
                            // (8 if args.quick else 1)),
@@ -147,10 +173,11 @@ def main() -> None:
         for name, (_, ref) in table.items():
             rows.append({"d": label, "sampler": name, "samples_per_s": rates[name],
                          "speedup_vs_brute": rates[name] / rates[ref] if ref else None})
-    print(f"{'setting':>10}  {'sampler':<32}{'samples/s':>14}{'x brute force':>16}")
+    print(f"{'setting':>10}  {'sampler':<32}{'samples/s':>14}{'x brute force':>16}{'x RNG floor':>14}")
     for r in rows:
         ratio = f"{r['speedup_vs_brute']:.0f}" if r["speedup_vs_brute"] else "-"
-        print(f"{r['d']:>10}  {r['sampler']:<32}{r['samples_per_s']:>14,.0f}{ratio:>16}")
+        floor = f"{r['of_rng_floor']:.2f}" if r.get("of_rng_floor") else "-"
+        print(f"{r['d']:>10}  {r['sampler']:<32}{r['samples_per_s']:>14,.0f}{ratio:>16}{floor:>14}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)
