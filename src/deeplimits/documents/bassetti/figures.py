@@ -600,7 +600,7 @@ def plot_fig6(data: Data, params: Params) -> Figure:
        label=f"network ({_n(net_n)}): KS p {_p_value(quantities, f'ks_T1_s1x1_{name}')}")
     qq(ax_d, mix, a[multi_input_key(rho, "pxp", "S")][:, 0, 0], "", "", "", color=style.PALETTE[2], identity=False,
        legend=False, label=f"P×P mixture: KS p {_p_value(quantities, f'ks_T2_s1x1_{name}')}")
-    qq(ax_d, mix, lambda q: normal_ppf(q), r"quantile of $s_1(x^1)$, D×D mixture " + f"({_n(mix.size)})",
+    qq(ax_d, mix, normal_ppf, r"quantile of $s_1(x^1)$, D×D mixture " + f"({_n(mix.size)})",
        r"quantile of $s_1(x^1)$", f"(d) QQ: samplers agree, NNGP too light (ρ = {rho:g})",
        color=style.BASELINE,
        label=f"NNGP N(0, 1): KS p {_p_value(quantities, f'ks_T5_{name}')} (network)")
