@@ -22,6 +22,7 @@ from deeplimits.audit import (
     Reaches,
     RejectsLaw,
     SameLaw,
+    Within,
 )
 from deeplimits.quantities import Quantities, condition, missing, theory
 
@@ -72,6 +73,16 @@ def test_ordering_and_at_most_verdicts():
     assert decide(AtMost("e", bound=1.0, margin=True), e=_est(1.25, 0.1)) == "holds"  # the spec's "bound + 3 SE"
     assert decide(AtMost("e", bound=1.0, margin=True), e=_est(1.35, 0.1)) == "fails"
     assert decide(bound, e=_est(0.0, math.nan)) == "inconclusive"
+
+
+def test_within_verdicts():
+    interval = Within("e", 0.95, 1.15)  # the claim carries the burden at both ends: 3 SE inside, effect 0.1
+    assert decide(interval, e=_est(1.05, 0.01)) == "holds"
+    assert decide(interval, e=_est(1.13, 0.01)) == "inconclusive"  # within 3 SE of the upper end
+    assert decide(interval, e=_est(1.19, 0.01)) == "fails"
+    assert decide(interval, e=_est(0.90, 0.01)) == "fails"
+    assert decide(interval, e=_est(1.05, 0.04)) == "inconclusive"  # detectable 3 SE = 0.12 >= the half-width
+    assert decide(interval, e=_est(1.05, math.nan)) == "inconclusive"
 
 
 def test_law_verdicts():

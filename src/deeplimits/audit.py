@@ -20,7 +20,8 @@ detectable >= effect, so a "holds" means the data would have exposed a wrong for
 - ordering / beyond: the signed gap in the claimed direction holds at >= 3 SE (the Student-t quantile at the same
   level for an SE from fewer than 30 replicates) and fails below; detectable twice that against the predicted gap;
 - at most: the claim carries the burden (estimate + 3 SE <= bound holds, estimate - 3 SE > bound fails) unless the
-  spec writes "bound + 3 SE" (``margin``);
+  spec writes "bound + 3 SE" (``margin``); within (a spec's interval for a noisy estimate): the same burden at
+  both ends, effect the half-width;
 - same law / rejects law / prefers law: KS tests at 5 sigma; detectable the 5-sigma critical distance (twice it to
   reject), effect the KS distance of the alternative;
 - bound / member / reaches: deterministic statements (exact numbers, a spec's interval, an argmax in a set, a
@@ -224,6 +225,33 @@ class AtMost:
 
 
 @dataclass(frozen=True)
+class Within:
+    """The claim 'lower <= estimate <= upper', a spec's interval for a noisy estimate. The claim carries the burden:
+    holds when the estimate is at least k SE inside both ends, fails when it lies more than k SE outside either,
+    inconclusive between. ``effect``: the half-width (the row must tell a value at the interval's centre from one at
+    its edge), detectable = k SE. ``theory``: the value the row shows as the theory (e.g. the interval's heuristic
+    centre)."""
+
+    estimate: Ref
+    lower: Ref
+    upper: Ref
+    reason: str = ""
+    theory: Ref | None = None
+    k: float = K_ORDERING
+    kind = "within"
+
+    def decide(self, q: Lookup) -> dict[str, Any]:
+        est, se = q.value(self.estimate), q.stderr(self.estimate)
+        lower, upper = q.value(self.lower), q.value(self.upper)
+        margin = self.k * se
+        inside, outside = lower + margin <= est <= upper - margin, est + margin < lower or est - margin > upper
+        observed = "holds" if inside else "fails" if outside else "inconclusive"
+        return _row(est, se, None if self.theory is None else q.value(self.theory), (upper - lower) / 2,
+                    f"{self.reason}: [{lower:.4g}, {upper:.4g}], the estimate {self.k:g} SE inside", observed,
+                    effect=(upper - lower) / 2, detectable=margin, effect_reason="the interval's half-width")
+
+
+@dataclass(frozen=True)
 class SameLaw:
     """The claim 'the samples follow the law': holds at KS p >= 5.7e-7 (5 sigma). ``effect``: the KS distance of
     the alternative the row must detect, by default :data:`KS_EFFECT` (a 10 % error of the scale); detectable = the
@@ -384,7 +412,8 @@ class Gated:
         return row | {"tolerance_reason": reason, "observed": observed}
 
 
-Rule = Equality | Ordering | Beyond | AtMost | SameLaw | RejectsLaw | PrefersLaw | Bound | Member | Reaches | Gated
+Rule = (Equality | Ordering | Beyond | AtMost | Within | SameLaw | RejectsLaw | PrefersLaw | Bound | Member | Reaches
+        | Gated)
 
 
 def _verdict(holds: bool) -> str:

@@ -610,7 +610,10 @@ def fit_layers(a: Arrays, p: dict[str, Any]) -> Result:
                         "u_inf": [limit_log_norm(layer / p["depth"]) for layer in record]}
         for fig in figures[n]:
             q.each("scaled" if int(fig[3:]) <= 17 else "raw", fig=fig, n=n)
-        q[f"skew_gap_n{n}"], q[f"mean_U_last_n{n}"] = skew_gap, stats.mean(u[:, last])
+        mean_last = stats.mean(u[:, last])
+        q[f"skew_gap_n{n}"], q[f"mean_U_last_n{n}"] = skew_gap, mean_last
+        q[f"u_deviation_n{n}"] = stats.Estimate(abs(mean_last.value - limit_log_norm(1.0)), mean_last.stderr,
+                                                mean_last.n)
         q[f"u_bias_n{n}"] = exact(3.0 / n, "heuristic O(1/n) bias 3/n (spec)")
     widths = sorted(p["widths"])
     for n, wider in zip(widths, widths[1:], strict=False):
