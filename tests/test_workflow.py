@@ -75,6 +75,13 @@ def test_nothing_reruns_when_nothing_changed(workdir):
     assert planned(workdir) == set()
 
 
+def test_runs_use_the_workflow_profile(workdir):
+    """profiles/default (the greedy scheduler) applies to every run from the checkout, without a flag."""
+    proc = snakemake(workdir, "-n", "--cores", "1", *SMOKE)
+    assert "Using workflow specific profile profiles/default" in proc.stdout + proc.stderr
+    assert yaml.safe_load((workdir / "profiles/default/config.yaml").read_text()) == {"scheduler": "greedy"}
+
+
 def test_parameter_change_reruns_only_its_dependents(workdir):
     path = workdir / "config.yaml"
     original = path.read_text()
