@@ -2,7 +2,7 @@
 
 Each case runs the real runner and fit of one experiment (C0 with a smaller D and horizon), fixed seed, and decides
 the claim table (documents/bordelon/claims.py) on the quantities as the stats JSON stores them. The agreement rule
-is the audit's own: |mean - DMFT| <= k SE, k the 5-sigma Student-t quantile for S - 1 degrees of freedom, no
+is the audit's own: |mean - DMFT| <= k SE, k = 5 (the 5-sigma Student-t quantile for S - 1 dof when S < 30), no
 allowance, effect 10 % of the DMFT loss, so a row holds only where k SE < 10 % of the loss.
 
 Mutation tests (``claims_checks.decide``: sampled once per params with a fixed seed, decided with the theory as it
@@ -108,12 +108,13 @@ def test_horizon_claims_are_inconclusive_before_the_horizon():
         assert records[0]["estimate"] == 1.0 and records[0]["tolerance"] == pytest.approx(0.05)  # 5 SE either way
 
 
-def test_parabola_optimum_and_t_quantile():
+def test_parabola_optimum_and_agreement_k():
     x = np.linspace(-2, 0, 13)
     assert fit.parabola_optimum(x, np.exp((x + 0.9) ** 2)) == pytest.approx(-0.9, abs=1e-9)
     assert fit.parabola_optimum(x, np.exp(x)) == x[0]  # edge: the grid point itself
-    assert fit.t_quantile(10**6) == pytest.approx(5.0, rel=1e-3)  # large S: the normal 5 sigma
-    assert fit.t_quantile(16) > fit.t_quantile(32) > 5.0
+    assert fit.agreement_k(30)[0] == fit.agreement_k(96)[0] == 5.0  # the audit's equality rule from 30 replicates
+    assert fit.agreement_k(8)[0] > fit.agreement_k(16)[0] > fit.agreement_k(29)[0] > 5.0  # Student t below
+    assert fit.agreement_k(16)[0] == pytest.approx(8.3, abs=0.05) and "15 dof" in fit.agreement_k(16)[1]
 
 
 def test_scaling_exponent_of_the_two_largest_sizes():
@@ -144,3 +145,15 @@ def test_an_interpolated_loss_is_zero_up_to_rounding_on_both_sides():
         stats = {"quantities": json.loads(io.to_json(dict(q))), "index": q.index}
         (record,) = audit.evaluate("bordelon", "fig3", rows, stats)
         assert record["observed"] == verdict, record
+
+
+def test_teacher_mean_of_a_replicate():
+    """A replicate with G teachers stores their mean losses, diverges at the first divergence of any teacher."""
+    from deeplimits.documents.bordelon.sample import teacher_mean
+
+    res = {"t": np.arange(3), "test_loss": np.arange(24.0).reshape(2, 4, 3),
+           "diverged_at": np.array([[-1, -1, -1, -1], [-1, 5, 2, -1]])}
+    out = teacher_mean(res, axis=1)
+    assert np.array_equal(out["test_loss"], res["test_loss"].mean(axis=1))
+    assert out["diverged_at"].tolist() == [-1, 2] and out["diverged"].tolist() == [False, True]
+    assert np.array_equal(out["t"], res["t"])

@@ -340,5 +340,35 @@ def test_sweep_equals_one_run_per_eta(kw):
         simulate(cfg, sd, 1, method="brute", etas=etas)
 
 
+@pytest.mark.parametrize("kw", [dict(), dict(optimiser="sgd", alpha_B=0.5), dict(optimiser="population"),
+                                dict(architecture="residual", L=3), dict(data="two_level", centred=True),
+                                dict(data="power_law", sigma=0.3)], ids=str)
+def test_teachers_share_weights_and_data(kw):
+    """``teachers`` G: each replicate trains G teachers from its weights and data (one shared base). Teacher 0 is
+    the single-teacher run up to rounding (<= 1e-9 relative); every teacher equals the brute force with explicit
+    per-teacher weights (<= 1e-9); the teachers differ; losses (S, G, n), (K, S, G, n) in a sweep, whose η0 =
+    config.eta0 slice is the curve; the replicate chunking changes no bit."""
+    cfg, sd = config(D=40, T=20, **kw), seed("teachers")
+    one = simulate(cfg, sd, 3)
+    many = simulate(cfg, sd, 3, teachers=4)
+    assert many["test_loss"].shape == (3, 4, 20) and many["diverged_at"].shape == (3, 4)
+    assert not many["diverged"].any()
+    assert rel_err(many["test_loss"][:, 0], one["test_loss"]) <= 1e-9
+    assert rel_err(many["train_loss"][:, 0], one["train_loss"]) <= 1e-9
+    assert not np.allclose(many["test_loss"][:, 1:, 1:], many["test_loss"][:, :1, 1:])
+    if cfg.optimiser != "population":
+        brute = simulate(cfg, sd, 3, teachers=4, method="brute")
+        for key in ("test_loss", "train_loss"):
+            assert rel_err(many[key], brute[key]) <= 1e-9, key
+    sweep = simulate(cfg, sd, 3, teachers=4, etas=[0.02, cfg.eta0])
+    assert sweep["test_loss"].shape == (2, 3, 4, 20)
+    assert rel_err(sweep["test_loss"][1], many["test_loss"]) <= 1e-9
+    assert_results_equal(many, simulate(cfg, sd, [0, 1, 2], teachers=4, max_chunk_bytes=1))
+    problem, single = draw_problem(cfg, sd, 2, teachers=3), draw_problem(cfg, sd, 2)
+    assert problem["w_star"].shape == (6, 40) and np.array_equal(problem["w_star"][::3], single["w_star"])
+    with pytest.raises(ValueError, match="teachers"):
+        simulate(cfg, sd, 1, teachers=0)
+
+
 def test_throughput_positive():
     assert throughput(config(D=16, T=5), repeats=1) > 0

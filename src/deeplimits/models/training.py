@@ -283,51 +283,58 @@ def _replicate_list(replicates: int | Sequence[int]) -> np.ndarray:
 
 
 def _draw_batch(config: TrainingConfig, gens: Sequence[np.random.Generator], n: int, sqrt_lam: np.ndarray,
-                w_star: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """n samples per replicate from its data stream: X = Z Λ^{1/2} (Z then ε drawn), y = Xw*/√D + σε."""
+                w_star: np.ndarray, teachers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """n samples per replicate from its data stream: X = Z Λ^{1/2} (Z then ε drawn), y = Xw*/√D + σε for each of
+    its ``teachers`` teachers (w_star (S·teachers, D), replicate-major; one ε per replicate). X (S, n, D),
+    y (S·teachers, n)."""
     X, eps = np.empty((len(gens), n, config.D)), np.empty((len(gens), n))
     for g, x, e in zip(gens, X, eps, strict=True):  # drawn in place: the same numbers, no stacking copy
         g.standard_normal(out=x)
         g.standard_normal(out=e)
     X *= sqrt_lam
-    y = _matvec(X, w_star) / math.sqrt(config.D) + config.sigma * eps
+    y = _grouped_matvec(X, w_star, teachers) / math.sqrt(config.D) + config.sigma * np.repeat(eps, teachers, axis=0)
     return X, y
 
 
-def draw_problem(config: TrainingConfig, seed: np.random.SeedSequence, replicates: int | Sequence[int]) -> Arrays:
-    """Initial weights, teacher and (full batch) training set of the given replicates, stacked on axis 0 [choice].
+def draw_problem(config: TrainingConfig, seed: np.random.SeedSequence, replicates: int | Sequence[int],
+                 teachers: int = 1) -> Arrays:
+    """Initial weights, teachers and (full batch) training set of the given replicates, stacked on axis 0 [choice].
 
     Weights stream: w (N_L), W^0 (N_1×D), then W^1.. (MLP: W^l is N_{l+1}×N_l, l < L; residual: N×N, l = 1..L),
-    all N(0, 1). Teacher stream: w* ~ N(0, ω) (isotropic, two-level) or ±√ω_k with random signs (power law).
-    Data stream (full batch): Z (P×D) then ε (P); X = Z Λ^{1/2}, y = Xw*/√D + σε. Keys: ``w``, ``W0``,
-    ``hidden`` (list), ``w_star``, and ``X``, ``y`` for full batch.
+    all N(0, 1). Teacher stream: ``teachers`` teachers one after another, each w* ~ N(0, ω) (isotropic,
+    two-level) or ±√ω_k with random signs (power law). Data stream (full batch): Z (P×D) then ε (P);
+    X = Z Λ^{1/2}, y = Xw*/√D + σε per teacher. Keys: ``w``, ``W0``, ``hidden`` (list), ``w_star`` and, for full
+    batch, ``X`` (per replicate) and ``y``; ``w_star`` and ``y`` have S·teachers rows, replicate-major.
     """
     reps = _replicate_list(replicates)
     streams = [_streams(seed, s) for s in reps]
-    return _draw_chunk(config, streams)
+    return _draw_chunk(config, streams, teachers)
 
 
-def _draw_chunk(config: TrainingConfig, streams: Sequence[tuple[np.random.Generator, ...]]) -> Arrays:
+def _draw_chunk(config: TrainingConfig, streams: Sequence[tuple[np.random.Generator, ...]],
+                teachers: int = 1) -> Arrays:
     widths, D = config.widths, config.D
     lam, omega = spectrum(config)
     n_hidden = config.L - 1 if config.architecture == "mlp" else config.L
     shapes = [(widths[l + 1], widths[l]) if config.architecture == "mlp" else (widths[0], widths[0])
               for l in range(n_hidden)]
     S = len(streams)
-    w, W0, w_star = np.empty((S, widths[-1])), np.empty((S, widths[0], D)), np.empty((S, D))
+    w, W0, w_star = np.empty((S, widths[-1])), np.empty((S, widths[0], D)), np.empty((S, teachers, D))
     hidden = [np.empty((S, *shape)) for shape in shapes]
     for s, (gw, gt, _) in enumerate(streams):  # drawn in place, in the stream order above
         gw.standard_normal(out=w[s])
         gw.standard_normal(out=W0[s])
         for h in hidden:
             gw.standard_normal(out=h[s])
-        if config.data == "power_law":
-            w_star[s] = (2.0 * gt.integers(0, 2, size=D) - 1.0) * np.sqrt(omega)
-        else:
-            w_star[s] = gt.standard_normal(D) * np.sqrt(omega)
-    out = {"w": w, "W0": W0, "w_star": w_star, "hidden": hidden}
+        for teacher in w_star[s]:
+            if config.data == "power_law":
+                teacher[:] = (2.0 * gt.integers(0, 2, size=D) - 1.0) * np.sqrt(omega)
+            else:
+                teacher[:] = gt.standard_normal(D) * np.sqrt(omega)
+    out = {"w": w, "W0": W0, "w_star": w_star.reshape(S * teachers, D), "hidden": hidden}
     if config.optimiser == "full_batch":
-        out["X"], out["y"] = _draw_batch(config, [s[2] for s in streams], config.P, np.sqrt(lam), out["w_star"])
+        out["X"], out["y"] = _draw_batch(config, [s[2] for s in streams], config.P, np.sqrt(lam), out["w_star"],
+                                         teachers)
     return out
 
 
@@ -570,13 +577,14 @@ def _brute_step(config: TrainingConfig, state: _State, X: np.ndarray, y: np.ndar
 
 def _update_rank(config: TrainingConfig, group: int) -> int:
     """Pending rank-one updates before they are added to the base (:class:`DeferredWeights`): ``FLUSH_RANK``, or
-    every update of the run for a learning-rate group sharing its base."""
+    every update of the run for a group (learning rates, teachers) sharing its base."""
     return FLUSH_RANK if group == 1 else max(config.T - 1, 1)
 
 
-def _chunk_bytes_per_replicate(config: TrainingConfig, method: str, group: int = 1) -> int:
-    """float64 bytes per replicate: weights (with update temporaries and a copy), pending updates of its
-    ``group`` trajectories, data, brute activations."""
+def _chunk_bytes_per_replicate(config: TrainingConfig, method: str, etas: int = 1, teachers: int = 1) -> int:
+    """float64 bytes per replicate: weights (with update temporaries and a copy; one set per teacher for the brute
+    force), pending updates of its etas·teachers trajectories, data, brute activations."""
+    group = etas * teachers
     widths, D = config.widths, config.D
     n_hidden = config.L - 1 if config.architecture == "mlp" else config.L
     shapes = [(widths[l + 1], widths[l]) if config.architecture == "mlp" else (widths[0], widths[0])
@@ -585,8 +593,10 @@ def _chunk_bytes_per_replicate(config: TrainingConfig, method: str, group: int =
     pending = group * _update_rank(config, group) * sum(a + b for a, b in [(widths[0], D), *shapes])
     n = config.n_samples
     data = n * (D + 2 * group)
-    acts = 3 * (config.L + 2) * (n + D) * max(widths) + D * D if method == "brute" else 0
-    return 8 * (3 * weights + 2 * pending + data + acts)
+    if method != "brute":
+        return 8 * (3 * weights + 2 * pending + data)
+    acts = 3 * (config.L + 2) * (n + D) * max(widths) + D * D
+    return 8 * teachers * (3 * weights + 2 * pending + data + acts)
 
 
 def _row_sum(x: np.ndarray) -> np.ndarray:
@@ -598,28 +608,52 @@ def _nan_inf(x: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(x), np.inf, x)
 
 
+def _per_trajectory(x: np.ndarray, K: int, teachers: int) -> np.ndarray:
+    """Rows per (replicate, teacher), (S·teachers, ...), repeated over the K learning rates: (S·K·teachers, ...) in
+    trajectory order j = (s·K + k)·teachers + g (np.repeat(x, K, axis=0) for one teacher)."""
+    S = x.shape[0] // teachers
+    grid = np.broadcast_to(x.reshape(S, 1, teachers, *x.shape[1:]), (S, K, teachers, *x.shape[1:]))
+    return grid.reshape(S * K * teachers, *x.shape[1:])
+
+
+def _one_base_per_trajectory(problem: Arrays, teachers: int) -> Arrays:
+    """The brute-force sampler's copy of ``problem`` with each replicate's weights and data repeated for its
+    ``teachers`` teachers (dense per-trajectory weights: no shared base)."""
+    out = dict(problem)
+    for key in ("w", "W0", "X"):
+        if key in out:
+            out[key] = np.repeat(out[key], teachers, axis=0)
+    out["hidden"] = [np.repeat(h, teachers, axis=0) for h in problem["hidden"]]
+    return out
+
+
 def _simulate_chunk(config: TrainingConfig, seed: np.random.SeedSequence, reps: np.ndarray, method: str,
-                    times: np.ndarray, etas: np.ndarray) -> Arrays:
-    """Trajectories j = s·K + k of replicate s at learning rate etas[k] (K = len(etas)); records (J, ...)."""
+                    times: np.ndarray, etas: np.ndarray, teachers: int = 1) -> Arrays:
+    """Trajectories j = (s·K + k)·teachers + g: replicate s, learning rate etas[k] (K = len(etas)), teacher g;
+    records (J, ...). The reduced sampler shares one weight base and the data among the K·teachers trajectories of
+    a replicate; the brute-force one (K = 1) copies them."""
     streams = [_streams(seed, s) for s in reps]
     data_gens = [s[2] for s in streams]
-    problem = _draw_chunk(config, streams)
+    problem = _draw_chunk(config, streams, teachers)
     lam, _ = spectrum(config)
     sqrt_lam = np.sqrt(lam)
     classes = class_index(config)
     K, D, T = len(etas), config.D, config.T
-    J = len(reps) * K
-    eta0 = np.tile(etas, len(reps))[:, None]
-    w_star = np.repeat(problem["w_star"], K, axis=0)
+    J = len(reps) * K * teachers
+    eta0 = np.tile(np.repeat(etas, teachers), len(reps))[:, None]
+    w_star = _per_trajectory(problem["w_star"], K, teachers)
     brute = method == "brute"
-    state = _State(problem, K, None if brute else _update_rank(config, K))
+    if brute and teachers > 1:
+        problem = _one_base_per_trajectory(problem, teachers)
+    group = 1 if brute else K * teachers  # trajectories per weight base (and per data set)
+    state = _State(problem, group, None if brute else _update_rank(config, group))
     if brute or config.centred:
         state.init = (problem["W0"], problem["hidden"], problem["w"])
     if config.centred:
         state.theta0 = (_explicit_theta(config, *state.init) if brute
                         else backward_fields(config, state.W0, state.hidden, state.w)[1])
     X_fb, y_fb = problem.get("X"), problem.get("y")
-    y_fb_traj = None if y_fb is None or brute else np.repeat(y_fb, K, axis=0)  # the full batch's y per trajectory
+    y_fb_traj = None if y_fb is None or brute else _per_trajectory(y_fb, K, teachers)  # the full batch's y
     f0_fb = (_explicit_outputs(config, *state.init, X_fb)
              if brute and config.centred and X_fb is not None else None)
 
@@ -636,7 +670,9 @@ def _simulate_chunk(config: TrainingConfig, seed: np.random.SeedSequence, reps: 
     with np.errstate(all="ignore"):
         for t in range(T):
             if config.optimiser == "sgd":
-                X, y = _draw_batch(config, data_gens, config.batch, sqrt_lam, problem["w_star"])
+                X, y = _draw_batch(config, data_gens, config.batch, sqrt_lam, problem["w_star"], teachers)
+                if brute and teachers > 1:
+                    X = np.repeat(X, teachers, axis=0)
             else:
                 X, y = X_fb, y_fb
             if brute:
@@ -654,8 +690,8 @@ def _simulate_chunk(config: TrainingConfig, seed: np.random.SeedSequence, reps: 
                     _explicit_outputs(config, *state.init, X) if config.centred else None)
                 train, updates = _brute_step(config, state, X, y, f0)
             else:
-                y_traj = np.repeat(y, K, axis=0) if config.optimiser == "sgd" else y_fb_traj
-                train, updates = _reduced_step(config, state, e, g, theta, X, y_traj, lam, K, eta0)
+                y_traj = _per_trajectory(y, K, teachers) if config.optimiser == "sgd" else y_fb_traj
+                train, updates = _reduced_step(config, state, e, g, theta, X, y_traj, lam, group, eta0)
             if train is None:
                 train = test
             if test0 is None:
@@ -682,7 +718,8 @@ def _simulate_chunk(config: TrainingConfig, seed: np.random.SeedSequence, reps: 
 
 def simulate(config: TrainingConfig, seed: np.random.SeedSequence, replicates: int | Sequence[int] = 1,
              method: str = "reduced", times: Sequence[int] | None = None, etas: Sequence[float] | None = None,
-             max_chunk_bytes: float = MAX_CHUNK_BYTES, cache_chunk_bytes: float | None = CACHE_CHUNK_BYTES) -> Arrays:
+             teachers: int = 1, max_chunk_bytes: float = MAX_CHUNK_BYTES,
+             cache_chunk_bytes: float | None = CACHE_CHUNK_BYTES) -> Arrays:
     """Train ``replicates`` independent networks (data, teacher, initial weights) and record their losses.
 
     ``replicates``: a count S (replicates 0..S-1) or a list of replicate indices; replicate s's trajectory
@@ -693,7 +730,12 @@ def simulate(config: TrainingConfig, seed: np.random.SeedSequence, replicates: i
     replicate per chunk; results do not depend on the chunking. ``etas``: a learning-rate sweep (reduced sampler
     only): every replicate is trained at each η0 of the list (``config.eta0`` is not used) from the same initial
     weights and data, its trajectories sharing one weight base (:class:`DeferredWeights`); the loss arrays then
-    have a leading η0 axis, (K, S, ...), and a trajectory depends on (config, seed, s, etas).
+    have a leading η0 axis, (K, S, ...), and a trajectory depends on (config, seed, s, etas). ``teachers`` G > 1:
+    every replicate trains G teachers (G draws of its teacher stream, the first one the single teacher's) from the
+    same initial weights and data, its trajectories sharing one weight base as a sweep's do; the arrays then have
+    a teacher axis after the replicate axis, (S, G, ...) or (K, S, G, ...) [choice, issue 13: with weights and
+    data shared the loss varies across teachers as much as across replicates (C0, D = 200), so a replicate's
+    teacher mean is a G-fold sample at one matrix-matrix product per layer and step].
 
     Returns ``t`` (n,), ``test_loss`` (S, n) = (1/D) Σ λ_k e_k² + σ², ``train_loss`` (S, n) = (1/P)||Δ||² (SGD:
     batch loss; population: = test loss), ``diverged`` (S,) bool, ``diverged_at`` (S,) (first step whose test
@@ -715,12 +757,18 @@ def simulate(config: TrainingConfig, seed: np.random.SeedSequence, replicates: i
     grid = np.array([config.eta0] if etas is None else etas, dtype=np.float64)
     if grid.ndim != 1 or grid.size == 0 or (grid < 0).any():
         raise ValueError("etas must be a non-empty list of non-negative learning rates")
+    if int(teachers) != teachers or teachers < 1:
+        raise ValueError(f"teachers must be a positive integer, got {teachers!r}")
+    teachers = int(teachers)
     bound = max_chunk_bytes if cache_chunk_bytes is None else min(max_chunk_bytes, cache_chunk_bytes)
-    per_chunk = max(1, int(bound // _chunk_bytes_per_replicate(config, method, grid.size)))
-    parts = [_simulate_chunk(config, seed, reps[i:i + per_chunk], method, t, grid)
+    per_chunk = max(1, int(bound // _chunk_bytes_per_replicate(config, method, grid.size, teachers)))
+    parts = [_simulate_chunk(config, seed, reps[i:i + per_chunk], method, t, grid, teachers)
              for i in range(0, len(reps), per_chunk)]
     out = {key: np.concatenate([p[key] for p in parts], axis=0) for key in parts[0]}
-    if etas is not None:  # (S·K, ...) trajectories, replicate-major -> (K, S, ...)
+    if teachers > 1:  # (S·K·G, ...) trajectories -> (S, K, G, ...)
+        out = {key: v.reshape(len(reps), grid.size, teachers, *v.shape[1:]) for key, v in out.items()}
+        out = {key: v[:, 0] if etas is None else np.swapaxes(v, 0, 1) for key, v in out.items()}
+    elif etas is not None:  # (S·K, ...) trajectories, replicate-major -> (K, S, ...)
         out = {key: np.swapaxes(v.reshape(len(reps), grid.size, *v.shape[1:]), 0, 1) for key, v in out.items()}
     out["t"] = t
     out["replicates"] = reps

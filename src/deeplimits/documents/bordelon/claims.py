@@ -2,12 +2,13 @@
 
 Rules (spec §4-§5, ``deeplimits.audit``; every row states its effect and its power, DESIGN.md "Audit power"):
 
-- agreement of simulation and DMFT: |mean - DMFT| <= k SE, k the two-sided 5-sigma quantile of Student's t with
-  S - 1 degrees of freedom (the spec's |z| <= 5, corrected for an SE estimated from S replicates: 8.3 at S = 16, 17
-  at S = 8), no allowance (spec §7: "double D; never widen tolerances"). Effect: 10 % of the DMFT loss, so a row is
-  inconclusive where k SE reaches it. Asserted only where eta0 <= eta_div/3 (spec §7): the fit lists agreement
-  instances only for such settings; over a learning-rate sweep, every stable grid point must satisfy it (the worst
-  excess |mean - DMFT| - k SE <= 0), and the row's power is its weakest point's k SE / DMFT loss against 10 %;
+- agreement of simulation and DMFT: |mean - DMFT| <= k SE, k = 5 (the spec's |z| <= 5), for an SE estimated from S <
+  30 replicates the two-sided 5-sigma quantile of Student's t with S - 1 dof (8.3 at S = 16, 17 at S = 8), the
+  audit's equality rule; no allowance (spec §7: "double D; never widen tolerances"). Effect: 10 % of the DMFT loss,
+  so a row is inconclusive where k SE reaches it. Asserted only where eta0 <= eta_div/3 (spec §7): the fit lists
+  agreement instances only for such settings; over a learning-rate sweep, every stable grid point must satisfy it
+  (the worst excess |mean - DMFT| - k SE <= 0), and the row's power is its weakest point's k SE / DMFT loss against
+  10 %;
 - orderings use the spec's k (adjacent z > 2, 3 or 5) and the DMFT's predicted gap as their effect (they fail when
   the DMFT predicts a gap twice the threshold and the data lacks it); "at most" claims carry the burden
   (estimate + 3 SE <= bound) except fig4's depth limit, where the spec writes "within 3 combined SE";
@@ -49,7 +50,8 @@ def _sweep(fig: str) -> Claim:
     return Claim(f"{fig}/agree_{{curve}}", "simulation final loss = DMFT at every eta0 <= eta_div/3 ({curve})",
                  "derived", "max over the grid of |mean - DMFT| - k SE",
                  Bound("excess_{curve}", upper=0.0,
-                       reason="k SE (Student t, S - 1 dof, 5 sigma) at each grid point with eta0 <= eta_div/3",
+                       reason="k SE (5 sigma; Student t, S - 1 dof, for S < 30) at each grid point with "
+                       "eta0 <= eta_div/3",
                        decided="agree_decided_{curve}", detectable="sweep_power_{curve}", effect=RELATIVE_EFFECT),
                  each="sweep")
 

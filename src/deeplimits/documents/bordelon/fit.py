@@ -3,10 +3,10 @@ draw, and the named quantities its claim table (``claims.py``) is decided on.
 
 Statistics (spec §4): losses are averaged over replicates (not logs), SE = sd/sqrt(S). A curve with a diverged
 replicate is excluded from fits and agreement (spec §4). The agreement quantities are listed only where eta0 <=
-eta_div/3 (spec §7, :func:`stable_margin`); their k is the two-sided 5-sigma quantile of Student's t with S - 1
-degrees of freedom (:func:`t_quantile`), a theory quantity here; no allowance (the spec's |z| <= 5: "double D; never
-widen tolerances"). Orderings carry the DMFT's predicted gap (``dmft_<gap>``), the power the audit needs. Claims
-about the spec's horizon T are gated on the condition ``horizon`` (the smoke preset caps ``steps``).
+eta_div/3 (spec §7, :func:`stable_margin`); their k is the audit's (:func:`agreement_k`: 5, or the two-sided 5-sigma
+quantile of Student's t with S - 1 dof when S < 30), a theory quantity here; no allowance (the spec's |z| <= 5:
+"double D; never widen tolerances"). Orderings carry the DMFT's predicted gap (``dmft_<gap>``), the power the audit
+needs. Claims about the spec's horizon T are gated on the condition ``horizon`` (the smoke preset caps ``steps``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from deeplimits import stats
+from deeplimits.audit import equality_k
 from deeplimits.documents.bordelon.keys import (
     SWEEP_ETAS,
     check_test,
@@ -106,9 +107,14 @@ def family_quantile(replicates: int, comparisons: int) -> float:
     return stats.student_t_quantile(1 - stats.P_FIVE_SIGMA / (2 * max(comparisons, 1)), replicates)
 
 
-def t_quantile(replicates: int) -> float:
-    """Two-sided 5-sigma quantile of Student's t with S - 1 degrees of freedom (the agreement k)."""
-    return stats.student_t_quantile(1 - stats.P_FIVE_SIGMA / 2, replicates)
+def agreement_k(replicates: int) -> tuple[float, str]:
+    """The k of an equality whose SE comes from S replicates, with its reason: the audit's rule
+    (:func:`deeplimits.audit.equality_k`, DESIGN.md "Audit power"): 5, or the two-sided 5-sigma quantile of
+    Student's t with S - 1 dof when S < 30."""
+    k = equality_k(replicates)
+    if replicates >= 30:
+        return k, f"5 sigma (S = {replicates} replicates)"
+    return k, f"two-sided 5-sigma quantile of Student's t, {max(replicates - 1, 1)} dof (S = {replicates})"
 
 
 def horizon(p: dict[str, Any]) -> dict[str, Any]:
@@ -151,9 +157,8 @@ def stable_margin(setting: dict[str, Any]) -> bool:
 
 
 def student_k(q: Quantities, name: str, replicates: int) -> None:
-    """The agreement k of a curve: the two-sided 5-sigma quantile of Student's t with S - 1 dof (``k_<name>``)."""
-    q[f"k_{name}"] = exact(t_quantile(replicates), f"two-sided 5-sigma quantile of Student's t, "
-                                                   f"{max(replicates - 1, 1)} dof (S = {replicates})")
+    """The agreement k of a curve from S replicates (``k_<name>``, :func:`agreement_k`)."""
+    q[f"k_{name}"] = exact(*agreement_k(replicates))
 
 
 def agreement(q: Quantities, a: Arrays, name: str, theory: dmft.DMFTResult, times: list[int],
@@ -304,14 +309,14 @@ def sweep_quantities(q: Quantities, a: Arrays, p: dict[str, Any], variations: li
                      "diverged": diverged.any(axis=1).tolist(), "theory_etas": theory_etas.tolist(),
                      "dmft": [x if np.isfinite(x) else None for x in dmft_loss], "log10_eta_opt": sim_opt.to_dict(),
                      "dmft_log10_eta_opt": dmft_opt, "eta_div": edge}
-        k = t_quantile(final.shape[1])
+        k, k_reason = agreement_k(final.shape[1])
         theory_at = dmft_loss[[int(np.argmin(np.abs(theory_etas - eta))) for eta in etas]]
         # asserted at every grid point with eta0 <= eta_div/3 and no diverged replicate (spec §7)
         safe = [i for i, eta in enumerate(etas) if eta <= edge / 3 and not diverged[i].any()]
         excess = [abs(mean[i] - theory_at[i]) - k * se[i] for i in safe]
         q.each("sweep", curve=name)
         q[f"excess_{name}"] = exact(max(excess, default=math.nan), f"max over the grid points of |mean - DMFT| - k SE,"
-                                    f" k = {k:.3g} (Student t, {final.shape[1] - 1} dof, 5 sigma)")
+                                    f" k = {k:.3g} ({k_reason})")
         q[f"max_z_{name}"] = exact(max((abs(mean[i] - theory_at[i]) / se[i] for i in safe), default=math.nan),
                                    "max over the grid points of |mean - DMFT| / SE")
         q[f"sweep_power_{name}"] = exact(max((k * se[i] / theory_at[i] for i in safe), default=math.nan),
@@ -685,8 +690,7 @@ def fit_fig6_difficulty(a: Arrays, p: dict[str, Any]) -> Result:
             out[name] = summary | {"slope": slopes[beta, gamma0].to_dict(), "window_tau": list(window)}
     q = Quantities()
     listed(q, "hard", "easy")
-    q["k_slope"] = exact(t_quantile(p["replicates"]), f"two-sided 5-sigma quantile of Student's t, "
-                                                      f"{max(p['replicates'] - 1, 1)} dof (S = {p['replicates']})")
+    q["k_slope"] = exact(*agreement_k(p["replicates"]))
     for task in p["tasks"]:
         beta = float(task["source_exponent"])
         lazy, rich = slopes[beta, lazy_g], slopes[beta, rich_g]

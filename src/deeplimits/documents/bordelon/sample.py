@@ -3,7 +3,8 @@
 Every curve is a *setting*: the document's defaults C0 (the config's ``common`` block, spec §5) with a few
 keys changed. :func:`training_config` turns a setting into a
 :class:`~deeplimits.models.training.TrainingConfig`; the reduced sampler (spec §4) trains ``replicates``
-networks per setting, each replicate from its own seed (the same seeds across a learning-rate grid, spec §4).
+networks per setting, each replicate from its own seed (the same seeds across a learning-rate grid, spec §4);
+with ``teachers`` G > 1 a replicate trains G teachers from its weights and data and stores their mean loss.
 Keys (:mod:`~deeplimits.documents.bordelon.keys`): ``"<curve>/test"`` and ``"<curve>/train"`` (replicates,
 recorded steps), ``"<curve>/diverged_at"`` (replicates; -1: never) and ``"<curve>/t"`` (recorded steps); sweeps
 store only the last step.
@@ -61,8 +62,28 @@ def claim_times(times: list[int], steps: int) -> list[int]:
     return kept or [steps - 1]
 
 
+def teacher_mean(res: Arrays, axis: int) -> Arrays:
+    """A replicate's losses as the mean over its teachers (``axis``, the teacher axis of :func:`simulate`'s arrays
+    at ``teachers`` > 1), its ``diverged_at`` the first divergence of any of them (-1: none), ``diverged`` any."""
+    out = {k: v for k, v in res.items() if k in ("t", "replicates")}
+    for key in ("test_loss", "train_loss", "class_loss"):
+        if key in res:
+            out[key] = res[key].mean(axis=axis)
+    first = np.where(res["diverged_at"] >= 0, res["diverged_at"], np.iinfo(np.int64).max).min(axis=axis)
+    out["diverged_at"] = np.where(first == np.iinfo(np.int64).max, -1, first)
+    out["diverged"] = out["diverged_at"] >= 0
+    return out
+
+
+def _simulate(setting: dict[str, Any], seed, replicates: int, **kw) -> Arrays:
+    """:func:`simulate` with the setting's ``teachers`` per replicate (default 1), reduced to teacher means."""
+    teachers = setting.get("teachers", 1)
+    res = simulate(training_config(setting), seed, replicates, teachers=teachers, **kw)
+    return res if teachers == 1 else teacher_mean(res, axis=1 if kw.get("etas") is None else 2)
+
+
 def _train(setting: dict[str, Any], seed, replicates: int, times=None) -> Arrays:
-    res = simulate(training_config(setting), seed, replicates, times=times)
+    res = _simulate(setting, seed, replicates, times=times)
     return {"t": res["t"], "test": res["test_loss"], "train": res["train_loss"], "diverged_at": res["diverged_at"],
             **({"class": res["class_loss"]} if "class_loss" in res else {})}
 
@@ -84,8 +105,7 @@ def sweep(p: dict[str, Any], seeds: Seeds, variations: list[dict[str, Any]], eta
     out: Arrays = {SWEEP_ETAS: etas}
     for changes in variations:
         name = curve_key(**changes)
-        res = simulate(training_config({**p, **changes}), seeds(name), p["replicates"], times=[p["steps"] - 1],
-                       etas=etas)
+        res = _simulate({**p, **changes}, seeds(name), p["replicates"], times=[p["steps"] - 1], etas=etas)
         out[sweep_final(name)] = res["test_loss"][:, :, -1]
         out[sweep_diverged(name)] = res["diverged"]
     return out
