@@ -157,3 +157,25 @@ def test_teacher_mean_of_a_replicate():
     assert np.array_equal(out["test_loss"], res["test_loss"].mean(axis=1))
     assert out["diverged_at"].tolist() == [-1, 2] and out["diverged"].tolist() == [False, True]
     assert np.array_equal(out["t"], res["t"])
+
+
+def test_curves_that_train_the_same_networks_are_pooled():
+    """fig1's μP ν = 1, NTK ν = 1 (γ0 = γ_ref/√ν = 1) and L = 2 curves are all C0: each is evaluated on the
+    replicates of all three, in variation order; the initial-loss draws over the curves that have them; ν = 2 and
+    the NTK at ν = 2 (γ0 = 1/√2) stay apart."""
+    from deeplimits.documents.bordelon.keys import curve_array, curve_key
+
+    p = default_params("bordelon", "fig1")
+    variations = [{"nu": 1.0}, {"nu": 1.0, "parameterisation": "ntk"}, {"L": 2}, {"nu": 2.0},
+                  {"nu": 2.0, "parameterisation": "ntk"}]
+    rng = np.random.default_rng(0)
+    a = {curve_array(curve_key(**c), q): rng.standard_normal((3, 4)) for c in variations for q in ("test", "train")}
+    a |= {curve_array(curve_key(**c), "init"): rng.standard_normal(5) for c in variations if "L" not in c}
+    pooled = fit.pool_identical(a, p, variations)
+    same = [curve_key(**c) for c in variations[:3]]
+    want = np.concatenate([a[curve_array(n, "test")] for n in same])
+    for n in same:
+        assert np.array_equal(pooled[curve_array(n, "test")], want)
+    assert pooled[curve_array(same[0], "init")].shape == (10,) and curve_array(same[2], "init") not in pooled
+    for c in variations[3:]:
+        assert pooled[curve_array(curve_key(**c), "test")] is a[curve_array(curve_key(**c), "test")]

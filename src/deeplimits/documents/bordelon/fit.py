@@ -11,6 +11,7 @@ needs. Claims about the spec's horizon T are gated on the condition ``horizon`` 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from typing import Any, NamedTuple
@@ -36,6 +37,7 @@ from deeplimits.documents.bordelon.sample import (
     fig7_gamma_ref,
     peak_bytes,
     power_law_batch,
+    training_config,
     wall_times,
 )
 from deeplimits.models import dmft
@@ -225,6 +227,36 @@ def compared_curve(q: Quantities, a: Arrays, p: dict[str, Any], changes: dict[st
     return ComparedCurve(name, setting, theory, curve_summary(a, name, theory))
 
 
+def same_networks(setting: dict[str, Any]):
+    """What decides a setting's trained networks: its training config, NTK read as μP with γ0 = γ_ref/√ν (the same
+    output scale and learning rate, spec §2)."""
+    cfg = training_config(setting)
+    if cfg.parameterisation == "ntk":
+        cfg = dataclasses.replace(cfg, parameterisation="mup", gamma0=cfg.gamma, gamma_ref=1.0)
+    return dataclasses.replace(cfg, gamma_ref=1.0)
+
+
+def pool_identical(a: Arrays, p: dict[str, Any], variations: list[dict[str, Any]]) -> Arrays:
+    """The arrays with the replicates of curves that train the same networks pooled [choice, issue 13]. One setting
+    reached from several panels (fig1: μP ν = 1, NTK ν = 1 and L = 2 are all C0; fig4: γ0 = 1, β0 = 1 and L = 4
+    are its base; fig3: SGD α_B = 0.5 at ν = 1 twice) is sampled under each curve's own seed, so their replicates are
+    independent draws of one law, and each of these curves is evaluated on all of them (concatenated in the order of
+    ``variations``; a quantity only over the curves that have it, e.g. the initial-loss draws)."""
+    groups: dict[Any, list[str]] = {}
+    for changes in variations:
+        groups.setdefault(same_networks({**p, **changes}), []).append(curve_key(**changes))
+    pooled = dict(a)
+    for names in groups.values():
+        if len(names) < 2:
+            continue
+        for quantity in ("test", "train", "diverged_at", "init", "class"):
+            parts = [a[curve_array(n, quantity)] for n in names if curve_array(n, quantity) in a]
+            for n in names:
+                if curve_array(n, quantity) in a:
+                    pooled[curve_array(n, quantity)] = np.concatenate(parts)
+    return pooled
+
+
 def initial_sample(a: Arrays, name: str) -> np.ndarray:
     """The initial test losses of a curve: its many-seed draw ``<curve>/init`` where sampled, else t = 0 of the
     curve's replicates."""
@@ -337,6 +369,7 @@ def fit_fig1(a: Arrays, p: dict[str, Any]) -> Result:
     groups = {"mup": [{"nu": float(nu)} for nu in p["nus"]],
               "ntk": [{"nu": float(nu), "parameterisation": "ntk"} for nu in p["nus"]],
               "depth": [{"L": L} for L in p["depths"]]}
+    a = pool_identical(a, p, [c for variations in groups.values() for c in variations])
     for group, variations in groups.items():
         for changes in variations:
             name, setting, _, out[name] = compared_curve(q, a, p, changes, times, ("test", "train"))
@@ -463,6 +496,7 @@ def fit_fig3(a: Arrays, p: dict[str, Any]) -> Result:
     q = Quantities()
     listed(q, "sgd", "overfit_a1", "interpolation", "ls_limit", "sgd_batch")
     sigma2 = p["sigma"] ** 2
+    a = pool_identical(a, p, fig3_variations(p))
     for changes in fig3_variations(p):
         full_batch = {**p, **changes}["optimiser"] == "full_batch"
         name, setting, theory, out["curves"][name] = compared_curve(
@@ -540,6 +574,7 @@ def fit_fig4(a: Arrays, p: dict[str, Any]) -> Result:
     out: dict[str, Any] = {}
     q = Quantities()
     listed(q, "init", "depth_limit", "richness")
+    a = pool_identical(a, p, fig4_variations(p))
     for changes in fig4_variations(p):
         name, setting, _, out[name] = compared_curve(q, a, p, changes, times, ("test", "train"))
         q.each("init", curve=name)
