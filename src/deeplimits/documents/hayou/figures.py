@@ -345,7 +345,11 @@ def plot_fig04(data: Data, params: Params) -> Figure:
     grid = np.linspace(depths.min(), depths.max(), GRID)
     ax.plot(grid, th.relu1_collapse_probability(grid), **EXACT, label=r"exact n = 1: $1-\Phi(\sqrt{L})^L$ (T5)")
     handles, _ = ax.get_legend_handles_labels()
-    counts = int(s[f"n{widths[0]}/L{depths[0]:g}"]["samples"])
+    first = s[f"n{widths[0]}/L{depths[0]:g}"]["samples"]
+    deeper = [s[f"n{widths[0]}/L{d:g}"]["samples"] for d in depths if d > p["shallow_depth"]]
+    sizes = f"{_m(first)} per (n, L)"
+    if deeper and deeper[0] != first:
+        sizes = f"{_m(first)} per (n, L ≤ {p['shallow_depth']}), {_m(deeper[0])} per deeper (n, L)"
     handles += [key("bars: Clopper–Pearson 95% interval"),
                 key("no collapse seen: open marker at 3/M\n(M = samples in $E_0$, about half)", marker="o",
                     filled=False)]
@@ -355,7 +359,7 @@ def plot_fig04(data: Data, params: Params) -> Figure:
     log_axis(ax, "x")
     ax.set(xlabel="depth L", ylabel=r"$\hat P(\phi(Y_L)=0\mid\phi(Y_0)\neq0)$")
     ax.set_title("collapse is absorbing; its probability → 0 with L (and falls with n)")
-    _suptitle(fig, "fig04", f"ReLU, Y_0 ~ N(0, I_n), exact Euler sampler S1, {_m(counts)} per (n, L) [choice], "
+    _suptitle(fig, "fig04", f"ReLU, Y_0 ~ N(0, I_n), exact Euler sampler S1, {sizes} [choice], "
               "conditioned on E_0 = {φ(Y_0) ≠ 0}")
     return fig
 
