@@ -65,14 +65,16 @@ def test_caps_reach_every_key_of_a_declared_role():
                              "sizes": {"type": "array", "items": {"properties": {"samples": {"$ref": "#/$defs/samples"},
                                                                                  "n": {}}}},
                              "steps": {"x-role": "steps"}, "eta_grid": {"$ref": "#/$defs/grid"},
-                             "dmft_steps": {"type": "array", "x-role": "steps"}, "width": {"x-role": "width"}}}
+                             "dmft_steps": {"type": "array", "x-role": "steps"}, "width": {"x-role": "width"},
+                             "by_name": {"type": "object", "additionalProperties": {"$ref": "#/$defs/samples"}}}}
     params = {"samples": 4096, "n": 100, "sizes": [{"n": 5000, "samples": 1000}], "full_samples": 9000,
               "not_samples": 9000, "steps": 300, "depth_scaled": True, "eta_grid": {"grid_points": 13},
-              "dmft_steps": [20, 400], "width": 64}
+              "dmft_steps": [20, 400], "width": 64, "by_name": {"a=1": 4096, "b=2": 100}}
     caps = {"samples": 512, "steps": 30, "grid_points": 5}
     assert dl_config.cap_by_role(params, schema, schema, caps) == {
         "samples": 512, "n": 100, "sizes": [{"n": 5000, "samples": 512}], "full_samples": 512, "not_samples": 9000,
-        "steps": 30, "depth_scaled": True, "eta_grid": {"grid_points": 5}, "dmft_steps": [20, 30], "width": 64}
+        "steps": 30, "depth_scaled": True, "eta_grid": {"grid_points": 5}, "dmft_steps": [20, 30], "width": 64,
+        "by_name": {"a=1": 512, "b=2": 100}}
     assert dl_config.cap_by_role(params, schema, schema, {}) == params
 
 

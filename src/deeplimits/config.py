@@ -95,7 +95,8 @@ def _is_int(v: Any) -> bool:
 
 def cap_by_role(value: Any, node: dict[str, Any] | None, schema: dict[str, Any], caps: dict[str, int]) -> Any:
     """Copy of ``value`` (described by the schema ``node``) with every integer, or list of integers, whose schema
-    carries ``x-role: R`` capped at ``caps[R]``, recursively through objects and arrays."""
+    carries ``x-role: R`` capped at ``caps[R]``, recursively through objects (their ``properties`` and
+    ``additionalProperties``) and arrays."""
     parts = _resolve(schema, node) if node else []
     limit = caps.get(_role(schema, node)) if node else None
     if limit is not None and _is_int(value):
@@ -106,7 +107,9 @@ def cap_by_role(value: Any, node: dict[str, Any] | None, schema: dict[str, Any],
         props = {}
         for part in reversed(parts):
             props.update(part.get("properties", {}))
-        return {k: cap_by_role(v, props.get(k), schema, caps) for k, v in value.items()}
+        extra = next((part["additionalProperties"] for part in parts
+                      if isinstance(part.get("additionalProperties"), dict)), None)
+        return {k: cap_by_role(v, props.get(k, extra), schema, caps) for k, v in value.items()}
     if isinstance(value, list):
         items = next((part["items"] for part in parts if isinstance(part.get("items"), dict)), None)
         return [cap_by_role(v, items, schema, caps) for v in value]

@@ -51,6 +51,15 @@ FIGURES = {
 }
 
 
+def curve_names(experiment: str, params: dict[str, Any]) -> list[str]:
+    """The names of an experiment's loss curves (none for the sweeps and table1)."""
+    from deeplimits.documents.bordelon.keys import curve_key
+    from deeplimits.documents.bordelon.sample import CURVE_VARIATIONS
+
+    variations = CURVE_VARIATIONS.get(experiment)
+    return [] if variations is None else [curve_key(**c) for c in variations(params)]
+
+
 def check_config(section: dict[str, Any]) -> list[str]:
     """Cross-field checks of the ``bordelon`` section."""
     errors = []
@@ -61,6 +70,12 @@ def check_config(section: dict[str, Any]) -> list[str]:
             errors.append(f"config key bordelon.experiments.{name}.eta_grid: log10_min must be < log10_max")
     if not set(e["fig2"]["claim_nus"]) <= set(e["fig2"]["nus"]):
         errors.append("config key bordelon.experiments.fig2.claim_nus: must be a subset of nus")
+    for name, params in e.items():
+        known = curve_names(name, {**section["common"], **params})
+        unknown = sorted(set(params.get("replicates_for", {})) - set(known))
+        if unknown:
+            errors.append(f"config key bordelon.experiments.{name}.replicates_for: unknown curve(s) "
+                          f"{', '.join(unknown)}; curves: {', '.join(known) or 'none'}")
     for pair in e["figA2"]["width_ratios"]:
         if len(pair) != section["common"]["L"]:
             errors.append(f"config key bordelon.experiments.figA2.width_ratios: each entry needs L = "

@@ -88,12 +88,17 @@ def _train(setting: dict[str, Any], seed, replicates: int, times=None) -> Arrays
             **({"class": res["class_loss"]} if "class_loss" in res else {})}
 
 
+def curve_replicates(p: dict[str, Any], name: str) -> int:
+    """Replicates of the curve ``name``: its entry in ``replicates_for``, else ``replicates``."""
+    return p.get("replicates_for", {}).get(name, p["replicates"])
+
+
 def curves(p: dict[str, Any], seeds: Seeds, variations: list[dict[str, Any]], times=None) -> Arrays:
     """Loss curves of C0 changed by each variation; every curve draws from the seed named by its key."""
     out: Arrays = {}
     for changes in variations:
         name = curve_key(**changes)
-        res = _train({**p, **changes}, seeds(name), p["replicates"], times)
+        res = _train({**p, **changes}, seeds(name), curve_replicates(p, name), times)
         out |= curve_arrays(name, res)
     return out
 
@@ -128,9 +133,18 @@ def initial_losses(p: dict[str, Any], seeds: Seeds, variations: list[dict[str, A
 
 def run_fig1(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """fig1: μP and NTK across widths nu, μP across depths L (C0); many-seed initial losses of the width curves."""
-    widths = ([{"nu": float(nu)} for nu in p["nus"]]
-              + [{"nu": float(nu), "parameterisation": "ntk"} for nu in p["nus"]])
-    return curves(p, seeds, widths + [{"L": L} for L in p["depths"]]) | initial_losses(p, seeds, widths)
+    widths = fig1_width_variations(p)
+    return curves(p, seeds, fig1_variations(p)) | initial_losses(p, seeds, widths)
+
+
+def fig1_width_variations(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """fig1's width curves: μP, then NTK, at each nu."""
+    return [{"nu": float(nu)} for nu in p["nus"]] + [{"nu": float(nu), "parameterisation": "ntk"} for nu in p["nus"]]
+
+
+def fig1_variations(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """fig1's curves: the width curves, then μP at each depth L."""
+    return fig1_width_variations(p) + [{"L": L} for L in p["depths"]]
 
 
 def run_fig2(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
@@ -185,9 +199,13 @@ def run_fig6_sgd(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     return out
 
 
+def fig6_width_variations(p: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"nu": float(nu)} for nu in p["nus"]]
+
+
 def run_fig6_width(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """fig6b: power-law data, population GD over widths nu."""
-    return curves(p, seeds, [{"nu": float(nu)} for nu in p["nus"]])
+    return curves(p, seeds, fig6_width_variations(p))
 
 
 def run_fig6_difficulty(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
@@ -219,13 +237,27 @@ def run_fig7(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
 
 def run_figA1(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """figA1: two-level spectrum, test/train and per-class losses (C0)."""
-    return curves(p, seeds, [{"data": "two_level"}])
+    return curves(p, seeds, figA1_variations(p))
+
+
+def figA1_variations(p: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"data": "two_level"}]
+
+
+def figA2_variations(p: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"width_ratios": [float(r) for r in pair]} for pair in p["width_ratios"]]
 
 
 def run_figA2(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """figA2: unequal widths (nu_1, nu_2), simulation only, and their many-seed initial losses."""
-    variations = [{"width_ratios": [float(r) for r in pair]} for pair in p["width_ratios"]]
+    variations = figA2_variations(p)
     return curves(p, seeds, variations) | initial_losses(p, seeds, variations)
+
+
+#: the loss-curve experiments (:func:`curves`) and their curves: the names ``replicates_for`` may use
+CURVE_VARIATIONS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
+    "fig1": fig1_variations, "fig3": fig3_variations, "fig4": fig4_variations, "fig6_width": fig6_width_variations,
+    "figA1": figA1_variations, "figA2": figA2_variations}
 
 
 # ----------------------------------------------------------------------------------------------- table1
