@@ -24,7 +24,7 @@ CASES = {
     "ou": ({"activation": {"beta": 1.0, "gamma": 0.0, "sigma": 1.0}, "y0": 1.0, "depths": [5, 200],
             "times": [0.5, 1.0], "window": 20.0, "samples": 20000},
            ["fig03/var_L200", "fig11/mean_t0.5", "fig12/var_gap_L5", "fig12/ks_L5_L200"]),
-    "collapse": ({"widths": [1, 2], "depths": [1, 2, 30], "samples": 100000, "shallow_depth": 2,
+    "collapse": ({"widths": [1, 2], "depths": [1, 2, 30], "samples": 100000, "shallow_to_L": 2,
                   "shallow_samples": 200000},
                  ["fig04/a_L1", "fig04/a_L2", "fig04/b_n1_L1_L2", "fig04/b_n1_decrease", "fig04/b_n2_decrease",
                   "fig04/c_n1_L1", "fig04/d_n1"]),
@@ -71,7 +71,7 @@ def test_gbm_rows_fail_with_a_wrong_finite_depth_law(monkeypatch):
 
 #: ReLU, n = 1 (T5): 100 000 samples, 50 000 in E_0, give 5 SE = 0.008 on p = 0.159 (L = 1) and 0.151 (L = 2),
 #: against the 10 % error 0.016
-COLLAPSE = {"widths": [1, 2], "depths": [1, 2], "samples": 100000, "shallow_depth": 0, "shallow_samples": 100000}
+COLLAPSE = {"widths": [1, 2], "depths": [1, 2], "samples": 100000, "shallow_to_L": 0, "shallow_samples": 100000}
 COLLAPSE_ROWS = ["fig04/a_L1", "fig04/a_L2"]
 
 

@@ -346,10 +346,10 @@ def plot_fig04(data: Data, params: Params) -> Figure:
     ax.plot(grid, th.relu1_collapse_probability(grid), **EXACT, label=r"exact n = 1: $1-\Phi(\sqrt{L})^L$ (T5)")
     handles, _ = ax.get_legend_handles_labels()
     first = s[f"n{widths[0]}/L{depths[0]:g}"]["samples"]
-    deeper = [s[f"n{widths[0]}/L{d:g}"]["samples"] for d in depths if d > p["shallow_depth"]]
+    deeper = [s[f"n{widths[0]}/L{d:g}"]["samples"] for d in depths if d > p["shallow_to_L"]]
     sizes = f"{_m(first)} per (n, L)"
     if deeper and deeper[0] != first:
-        sizes = f"{_m(first)} per (n, L ≤ {p['shallow_depth']}), {_m(deeper[0])} per deeper (n, L)"
+        sizes = f"{_m(first)} per (n, L ≤ {p['shallow_to_L']}), {_m(deeper[0])} per deeper (n, L)"
     handles += [key("bars: Clopper–Pearson 95% interval"),
                 key("no collapse seen: open marker at 3/M\n(M = samples in $E_0$, about half)", marker="o",
                     filled=False)]

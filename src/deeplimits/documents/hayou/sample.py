@@ -92,11 +92,11 @@ def run_ou(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
 
 def run_collapse(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
     """fig04 (ReLU): per (n, L) the counts [M, #E_0, #collapsed within E_0] (S1; collapse is absorbing); cells with
-    L <= ``shallow_depth`` draw ``shallow_samples`` (M), the others ``samples``."""
+    L <= ``shallow_to_L`` draw ``shallow_samples`` (M), the others ``samples``."""
     out: Arrays = {}
     for n in p["widths"]:
         for depth in p["depths"]:
-            samples = p["shallow_samples"] if depth <= p["shallow_depth"] else p["samples"]
+            samples = p["shallow_samples"] if depth <= p["shallow_to_L"] else p["samples"]
             res = _euler(seeds(f"n={n}", f"L={depth}"), chunks, n=n, depth=depth, phi="relu",
                          record_states=False, n_samples=samples)
             alive = alive_at_start(res["Y0"])
