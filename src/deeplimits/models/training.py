@@ -36,15 +36,15 @@ fresh ``seed.spawn``) and three sub-streams of it (spawn keys + (0,), (1,), (2,)
 data (training set or SGD batches, and label noise). A replicate's trajectory is thus independent of the number
 of replicates, their batching and chunking, and of η0 (the same seed reused over an η0 grid reuses the initial
 weights and data). With ``teachers`` G, the teacher stream gives G teachers in turn (the first is the single one)
-and the data stream one ε per replicate. Everything is float64 and vectorised over a leading replicate axis S with batched ``matmul``
-(BLAS is called per replicate, never with S inside a matrix dimension, so results are bit-identical whatever
-the batch); the replicate axis is chunked so a chunk's arrays stay below ``MAX_CHUNK_BYTES``.
+and the data stream one ε per replicate. Everything is float64 and vectorised over a leading replicate axis S
+with batched ``matmul`` (BLAS is called per replicate, never with S inside a matrix dimension, so results are
+bit-identical whatever the batch); the replicate axis is chunked so a chunk's arrays stay below ``MAX_CHUNK_BYTES``.
 
 Speed [choice, issue 14]: the reduced sampler keeps every weight matrix as a base plus the rank-one updates not yet
 added to it (:class:`DeferredWeights`), added every ``FLUSH_RANK`` updates by one matrix-matrix product; a
 learning-rate sweep (``simulate(..., etas=...)``) trains each replicate at every η0 from one shared base, so each
-product with it is one matrix-matrix product over the grid; so do a replicate's teachers (``teachers=G``). Both are the same arithmetic up to rounding (a sweep's
-trajectory then depends on its grid, not on the other replicates).
+product with it is one matrix-matrix product over the grid; so do a replicate's teachers (``teachers=G``). Both are
+the same arithmetic up to rounding (a sweep's trajectory then depends on its grid, not on the other replicates).
 """
 
 from __future__ import annotations
