@@ -42,9 +42,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from deeplimits.stats import P_FIVE_SIGMA, student_t_quantile
+from deeplimits.stats import P_FIVE_SIGMA, equality_k, student_t_quantile
 
-K_EQUALITY = 5.0
 K_ORDERING = 3.0
 TAGS = ("seed", "derived", "choice")
 VERDICTS = ("holds", "fails", "inconclusive")
@@ -129,12 +128,6 @@ class Equality:
         effect = abs(q.value(self.effect)) if stated else 0.1 * abs(target) or None
         return _row(est, se, target, tolerance, reason, _verdict(abs(est - target) <= tolerance), effect=effect,
                     detectable=tolerance, effect_reason="stated" if stated else "10 % of the theory value")
-
-
-def equality_k(replicates: int) -> float:
-    """k of an equality: 5, or for an SE from S < 30 replicates the two-sided 5-sigma quantile of Student's t with
-    S - 1 degrees of freedom (8.3 at S = 16, 17 at S = 8)."""
-    return K_EQUALITY if replicates == 0 or replicates >= 30 else student_t_quantile(1 - P_FIVE_SIGMA / 2, replicates)
 
 
 def replicate_k(k: float, replicates: int) -> float:

@@ -117,6 +117,17 @@ def student_t_quantile(probability: float, replicates: int) -> float:
     return float(student_t_ppf(probability, max(replicates - 1, 1)))
 
 
+#: the k of an equality |estimate - theory| <= k SE + delta (DESIGN.md "Audit power")
+K_EQUALITY = 5.0
+
+
+def equality_k(replicates: int) -> float:
+    """k of an equality (the audit's rule, here so that fits can state it without importing the audit): 5, or for
+    an SE from S < 30 replicates the two-sided 5-sigma quantile of Student's t with S - 1 degrees of freedom (8.3 at
+    S = 16, 17 at S = 8)."""
+    return K_EQUALITY if replicates == 0 or replicates >= 30 else student_t_quantile(1 - P_FIVE_SIGMA / 2, replicates)
+
+
 def ks_critical(n_eff: float, p: float = P_FIVE_SIGMA) -> float:
     """Asymptotic KS critical distance sqrt(-ln(p/2)/2)/sqrt(N_eff) at two-sided level p."""
     return float(np.sqrt(-np.log(p / 2) / 2) / np.sqrt(n_eff))

@@ -19,7 +19,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from deeplimits import stats
-from deeplimits.audit import equality_k
 from deeplimits.documents.bordelon.keys import (
     SWEEP_ETAS,
     check_test,
@@ -111,9 +110,9 @@ def family_quantile(replicates: int, comparisons: int) -> float:
 
 def agreement_k(replicates: int) -> tuple[float, str]:
     """The k of an equality whose SE comes from S replicates, with its reason: the audit's rule
-    (:func:`deeplimits.audit.equality_k`, DESIGN.md "Audit power"): 5, or the two-sided 5-sigma quantile of
+    (:func:`deeplimits.stats.equality_k`, DESIGN.md "Audit power"): 5, or the two-sided 5-sigma quantile of
     Student's t with S - 1 dof when S < 30."""
-    k = equality_k(replicates)
+    k = stats.equality_k(replicates)
     if replicates >= 30:
         return k, f"5 sigma (S = {replicates} replicates)"
     return k, f"two-sided 5-sigma quantile of Student's t, {max(replicates - 1, 1)} dof (S = {replicates})"
