@@ -4,8 +4,8 @@ and a deliberately wrong theory function makes the rows about its quantity fail 
 Each case runs the real runner and fit of one experiment (``claims_checks.decide``: fixed seed 7, samples drawn
 once per parameters and cached) at a size between the smoke preset and the paper scale. The rules are the audit's
 own (DESIGN.md "Audit power"): a row holds only when its ``detectable`` is below its ``effect``. Each size is chosen
-so that the listed rows resolve their effect, e.g. fig04/a_L1: 5 SE = 5 sqrt(p(1 - p) / 50 000) = 0.008 against a
-10 % effect 0.016 at p = 0.159.
+so that the listed rows resolve their effect, e.g. fig01/b_mean_L5: 5 SE = 5 x 1.47 / sqrt(20 000) = 0.05 against a
+10 % effect 0.07 of E log|Y_L| = -0.71.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ CASES = {
     "ou": ({"activation": {"beta": 1.0, "gamma": 0.0, "sigma": 1.0}, "y0": 1.0, "depths": [5, 200],
             "times": [0.5, 1.0], "window": 20.0, "samples": 20000},
            ["fig03/var_L200", "fig11/mean_t0.5", "fig12/var_gap_L5", "fig12/ks_L5_L200"]),
-    "collapse": ({"widths": [1, 2], "depths": [1, 2, 30], "samples": 100000, "shallow_to_L": 2,
-                  "shallow_samples": 200000},
-                 ["fig04/a_L1", "fig04/a_L2", "fig04/b_n1_L1_L2", "fig04/b_n1_decrease", "fig04/b_n2_decrease",
-                  "fig04/c_n1_L1", "fig04/d_n1"]),
+    "collapse": ({"widths": [1, 2, 3], "depths": [1, 2, 15, 30], "samples": 20000, "conditional_samples": 20000},
+                 ["fig04/a_L1", "fig04/a_L2", "fig04/a_L30", "fig04/b_n1_L1_L2", "fig04/b_n2_L15_L30",
+                  "fig04/b_n3_L15_L30", "fig04/b_n1_decrease", "fig04/b_n2_decrease", "fig04/c_n1_L1",
+                  "fig04/c_n2_L2", "fig04/d_n1"]),
     "quasi_gbm": ({"depth": 64, "widths": [1, 2, 3, 4], "samples": 40000, "wide_from": 16, "wide_samples": 2000,
                    "validation_depth": 16, "validation_widths": [2]},
                   ["fig05/a_n3", "fig05/a_n4", "fig05/b_n2", "fig05/b_n3", "fig05/c_n3", "fig05/d_n1", "fig05/e_n2",
@@ -52,6 +52,13 @@ def test_key_claims_are_decided_and_hold(experiment):
     assert verdicts(records, key_claims) == dict.fromkeys(key_claims, "holds")
 
 
+def test_every_collapse_row_is_decided_down_to_tiny_probabilities():
+    """fig04 by conditional Monte Carlo: 20 000 paths per cell decide every row, the depth steps at L = 15 -> 30
+    included (p = 2e-7 -> 1e-13 at n = 2, 7e-11 -> 2e-20 at n = 3), where S1 counts see no collapse at all."""
+    records = decide("hayou", "collapse", CASES["collapse"][0])
+    assert {c: r["observed"] for c, r in records.items() if r["observed"] != "holds"} == {}
+
+
 # --------------------------------------------------------------------------------------------- mutations
 #: identity, n = 1 (T4): 50 000 samples give 5 SE = 0.03 on E log|Y_L| (SD 1.47 at L = 5) and 5 SE ~ 0.12 on its
 #: variance 2.16, against the 10 % errors 0.07 and 0.22 of the exact finite-L moments
@@ -69,10 +76,10 @@ def test_gbm_rows_fail_with_a_wrong_finite_depth_law(monkeypatch):
     assert verdicts(decide("hayou", "gbm", GBM), GBM_ROWS) == dict.fromkeys(GBM_ROWS, "fails")
 
 
-#: ReLU, n = 1 (T5): 100 000 samples, 50 000 in E_0, give 5 SE = 0.008 on p = 0.159 (L = 1) and 0.151 (L = 2),
-#: against the 10 % error 0.016
-COLLAPSE = {"widths": [1, 2], "depths": [1, 2], "samples": 100000, "shallow_to_L": 0, "shallow_samples": 100000}
-COLLAPSE_ROWS = ["fig04/a_L1", "fig04/a_L2"]
+#: ReLU, n = 1 (T5): the conditional Monte Carlo estimate is exact at n = 1, so the rows allow float64 rounding
+#: only (1e-12 relative) against the 10 % error
+COLLAPSE = {"widths": [1, 2], "depths": [1, 2, 20], "samples": 2000, "conditional_samples": 2000}
+COLLAPSE_ROWS = ["fig04/a_L1", "fig04/a_L2", "fig04/a_L20"]
 
 
 def test_collapse_rows_hold():

@@ -22,6 +22,24 @@ def test_streams_do_not_depend_on_chunk_size():
     assert np.array_equal(_draw(STREAM_BLOCK), _draw(4 * STREAM_BLOCK))
 
 
+def _redraw(chunk_size: int, n_samples: int = 1000) -> np.ndarray:
+    """A rejection step: the rows whose first normal is positive draw two more normals, then every row one more."""
+    parts = []
+    for _, rng in chunked_rngs(setting_seed(7, "nica", "y"), n_samples, chunk_size):
+        first = rng.standard_normal(1)
+        rows = first[:, 0] > 0
+        again = np.full((len(rng), 2), np.nan)
+        again[rows] = rng.standard_normal_rows(rows, 2)
+        parts.append(np.column_stack([first, again, rng.standard_normal(1)]))
+    return np.concatenate(parts)
+
+
+def test_row_redraws_do_not_depend_on_chunk_size():
+    one, four = _redraw(STREAM_BLOCK), _redraw(4 * STREAM_BLOCK)
+    assert np.array_equal(one, four, equal_nan=True)
+    assert np.isnan(one[:, 1]).sum() == (one[:, 0] <= 0).sum()
+
+
 def test_seeds_depend_on_every_name():
     a = setting_seed(1, "nica", "fig1", "d=10").generate_state(4)
     assert not np.array_equal(a, setting_seed(2, "nica", "fig1", "d=10").generate_state(4))

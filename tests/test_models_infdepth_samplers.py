@@ -26,6 +26,7 @@ from deeplimits.models.infdepth.samplers import (
     explicit_network,
     gram_multi,
     pair_inputs,
+    relu_collapse_conditional,
 )
 
 
@@ -131,6 +132,55 @@ def test_relu_width1_collapse_fraction():
     assert np.isnan(r["log_phi_norm_ratio"][r["collapsed"]]).all()
     # absorbing: a collapsed sample never moves
     assert np.array_equal(r["YL"][~alive0], r["Y0"][~alive0])
+
+
+# --------------------------------------------------------------------------------------------------
+# conditional Monte Carlo of the ReLU collapse probability (T7)
+
+
+@pytest.mark.parametrize("depth", [1, 5, 30])
+def test_collapse_conditional_is_exact_at_width_1(depth):
+    """n = 1: every path of E_0 gives 1 - Phi(sqrt L)^L (T5), up to rounding; E_0 is Y_0 > 0."""
+    r = relu_collapse_conditional(n=1, depth=depth, seed=seed(40), n_samples=2000, chunk_size=1024)
+    p = r["collapse_probability"]
+    assert np.isnan(p[~r["alive0"]]).all() and 900 <= r["alive0"].sum() <= 1100
+    np.testing.assert_allclose(p[r["alive0"]], relu1_collapse_probability(depth), rtol=1e-12, atol=0)
+
+
+def test_collapse_conditional_does_not_depend_on_chunk_size():
+    """The redraws of collapsing steps (n = 1, L = 1: 16 % of the rows) stay in their stream block."""
+    for n, depth in [(1, 1), (3, 4)]:
+        a, b = (relu_collapse_conditional(n=n, depth=depth, seed=seed(41), n_samples=3000, chunk_size=c)
+                for c in (256, 2048))
+        assert_results_equal(a, b)
+
+
+@pytest.mark.parametrize(("n", "depth"), [(2, 3), (4, 1)])
+def test_collapse_conditional_agrees_with_s1_counts(n, depth):
+    """The conditional mean against S1's collapsed fraction in E_0 (independent seeds), 5 SE of the difference
+    (the counts' binomial SE at the conditional estimate): 400 000 S1 paths resolve about 8 % of p = 0.015
+    (n = 2, L = 3) and 13 % of p = 0.007 (n = 4, L = 1)."""
+    cond = relu_collapse_conditional(n=n, depth=depth, seed=seed(42), n_samples=40000, chunk_size=4096)
+    x = cond["collapse_probability"][cond["alive0"]]
+    m, se = mean_se(x)
+    s1 = euler_single(n=n, depth=depth, phi="relu", record_states=False, seed=seed(43), n_samples=400000,
+                      chunk_size=8192)
+    alive0 = np.any(s1["Y0"] > 0, axis=1)
+    frac = s1["collapsed"][alive0].mean()
+    assert abs(frac - m) <= 5 * math.hypot(se, math.sqrt(m * (1 - m) / alive0.sum()))
+    assert se < 0.01 * m  # the conditional estimate is the precise one
+
+
+def test_collapse_conditional_agrees_with_brute_force():
+    """Against S4 (explicit weights): n = 3, L = 2, p = 0.0070; 100 000 networks resolve about 20 % of p."""
+    n, depth = 3, 2
+    cond = relu_collapse_conditional(n=n, depth=depth, seed=seed(44), n_samples=20000, chunk_size=4096)
+    m, se = mean_se(cond["collapse_probability"][cond["alive0"]])
+    s4 = explicit_network(n=n, depth=depth, phi="relu", inputs=np.ones((1, 1)), seed=seed(45), n_samples=100000,
+                          chunk_size=4096)
+    alive0 = np.any(s4["Y0"][:, 0] > 0, axis=1)
+    frac = np.all(s4["Y"][alive0, 0] <= 0, axis=1).mean()  # collapse is absorbing: phi(Y_L) = 0
+    assert abs(frac - m) <= 5 * math.hypot(se, math.sqrt(m * (1 - m) / alive0.sum()))
 
 
 @pytest.mark.parametrize(("n", "sign"), [(2, -1.0), (8, 1.0)])

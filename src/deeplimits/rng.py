@@ -112,6 +112,15 @@ class ChunkRng:
         """Chi-square with ``df`` degrees of freedom (df > 0)."""
         return self._per_block("chisquare", tail, self._expand(df, tail))
 
+    def standard_normal_rows(self, rows: np.ndarray, *tail: int) -> np.ndarray:
+        """Standard normals of shape ``(rows.sum(), *tail)`` for the chunk's rows where the boolean ``rows`` is set
+        (in row order), each block drawing only its own rows: a redraw for some samples (rejection sampling) still
+        depends only on the sample's stream block, never on the chunk size."""
+        rows = np.asarray(rows, dtype=bool)
+        counts = np.add.reduceat(rows.astype(np.intp), self.offsets[:-1])
+        return np.concatenate([gen.standard_normal(size=(int(c), *tail))
+                               for gen, c in zip(self.generators, counts, strict=True)], axis=0)
+
 
 def chunked_rngs(seed: np.random.SeedSequence, n_samples: int, chunk_size: int) -> Iterator[tuple[slice, ChunkRng]]:
     """Yield ``(sample slice, ChunkRng)`` covering ``n_samples`` in chunks of at most ``chunk_size``.

@@ -16,6 +16,9 @@ at n = 1 is a predicted tie, an equality), else a stated
 scale: 10 % of the collapse probability (fig04), of v_1 (fig12), of SD(U_L) (fig18-21/a), the gap of the spec's
 12/n (fig06/c), KS_EFFECT (fig12/ks), the spec's bound (fig07/a, b). "bound + 3 SE" only where the spec writes it
 (fig04/b, fig06/c_bound, fig18-21/b). fig09 uses the exact finite-L bias (T4 quadrature) in place of the spec's delta.
+fig04 decides on the conditional Monte Carlo estimate of the collapse probability, not on the spec's S1 counts: the
+same quantity, unbiased, with a relative SE below 1 % at probabilities down to 1e-34 (the counts see none below
+1e-6). At n = 1 it is exact, so fig04/a allows only float64 rounding (1e-12 relative) for the spec's delta 0.
 The spec's intervals for a noisy estimate (fig05/e, fig13/a) are ``Within`` rows: the estimate 3 SE inside, effect the
 half-width. fig18-21/b are the spec's bound on the O(1/n) bias, |E U_L - u_inf(1)| <= 3/n + 3 SE (effect 3/n), and
 fig21/b_limit tests u_inf(1) itself, the O(1/n) bias removed by Richardson extrapolation in n.
@@ -141,8 +144,9 @@ CLAIMS = {
     ),
     "collapse": (
         Claim("fig04/a_L{L}", "n = 1: P(collapse | Y_0 > 0) = 1 - Phi(sqrt L)^L = {theory:.4g} (L = {L})", "derived",
-              "collapsed fraction, binomial SE at the theory value",
-              Equality("collapsed_n1_L{L}", "collapse_theory_L{L}"), each="n1_depth"),
+              "conditional Monte Carlo mean (exact at n = 1: zero variance)",
+              Equality("collapsed_n1_L{L}", "collapse_theory_L{L}", allowance="collapse_rounding_L{L}",
+                       allowance_reason="float64 rounding, 1e-12 relative"), each="n1_depth"),
         Claim("fig04/b_n{n}_L{small}_L{large}", "collapse probability does not increase with depth (n = {n}, "
               "L = {small} -> {large})", "seed", "p(L_j+1) - p(L_j)",
               AtMost("collapse_step_n{n}_L{small}_L{large}", 0.0, margin=True, effect="collapse_scale_n{n}_L{small}"),
@@ -151,7 +155,7 @@ CLAIMS = {
               "seed", "p(L_min) - p(L_max)", Ordering("collapse_decrease_n{n}", effect="collapse_scale_n{n}_L{first}"),
               each="width"),
         Claim("fig04/d_n{n}", "collapse probability tends to 0: p(n, {last}) <= 5/M (n = {n})", "seed",
-              "collapsed fraction",
+              "conditional Monte Carlo mean",
               Bound("collapse_last_n{n}", upper="collapse_bound_n{n}", reason="5 / (number of samples in E_0)"),
               each="width"),
         Claim("fig04/c_n{n}_L{L}", "collapse probability decreases with width (n = {n} -> {wider}, L = {L})", "seed",

@@ -323,8 +323,9 @@ def plot_fig12(data: Data, params: Params) -> Figure:
 # ---------------------------------------------------------------------------------------------- fig04
 def plot_fig04(data: Data, params: Params) -> Figure:
     """hayou/fig04: conditional collapse probability P(phi(Y_L) = 0 | phi(Y_0) != 0) against L for each width (log
-    scale, Clopper-Pearson 95% intervals from the stats, zero counts drawn at 3/M as open markers) with the exact
-    n = 1 curve 1 - Phi(sqrt L)^L."""
+    scale): the conditional Monte Carlo estimate (filled, ±2 SE, the claims' estimate), the S1 counts (open, with
+    Clopper-Pearson 95% intervals; zero counts drawn at 3/M as triangles) and the exact n = 1 curve
+    1 - Phi(sqrt L)^L."""
     _, s, p = unpack(data, params, "collapse")
     widths, depths = sorted(p["widths"]), np.asarray(sorted(p["depths"]), dtype=float)
     colour = _colours(widths)
@@ -334,33 +335,32 @@ def plot_fig04(data: Data, params: Params) -> Figure:
     for i, n in enumerate(widths):
         fits = [s[f"n{n}/L{d:g}"] for d in depths]
         xs = _dodge(depths, i, len(widths), step=0.012, log=True)
+        value = np.array([f["p"]["value"] for f in fits], dtype=float)
+        se = np.array([f["p"]["stderr"] for f in fits], dtype=float)
+        ax.errorbar(xs, value, yerr=2 * se, fmt="o-", color=colour[n], ms=4.5, capsize=2, lw=1, label=f"n = {n}")
         alive = np.array([f["alive0"] for f in fits], dtype=float)
-        prob = np.array([f["p"]["value"] for f in fits], dtype=float)
+        counted = np.array([f["counted"]["value"] for f in fits], dtype=float)
         lo, hi = (np.array([f["ci95"][k] for f in fits], dtype=float) for k in (0, 1))
-        zero = prob == 0
-        ax.errorbar(xs[~zero], prob[~zero], yerr=[prob[~zero] - lo[~zero], hi[~zero] - prob[~zero]], fmt="o-",
-                    color=colour[n], ms=4.5, capsize=2, lw=1, label=f"n = {n}")
-        ax.plot(xs[zero], 3 / alive[zero], "o", color=colour[n], ms=5, mfc="white")
-        floor = min(floor, float(np.min(3 / alive)))
+        seen = counted > 0
+        ax.errorbar(xs[seen] * 1.04, counted[seen], yerr=[counted[seen] - lo[seen], hi[seen] - counted[seen]],
+                    fmt="s", color=colour[n], ms=4, mfc="white", capsize=1.5, lw=0.8)
+        ax.plot(xs[~seen] * 1.04, 3 / alive[~seen], "v", color=colour[n], ms=4, mfc="white")
+        floor = min(floor, float(np.min(value)))
     grid = np.linspace(depths.min(), depths.max(), GRID)
     ax.plot(grid, th.relu1_collapse_probability(grid), **EXACT, label=r"exact n = 1: $1-\Phi(\sqrt{L})^L$ (T5)")
     handles, _ = ax.get_legend_handles_labels()
-    first = s[f"n{widths[0]}/L{depths[0]:g}"]["samples"]
-    deeper = [s[f"n{widths[0]}/L{d:g}"]["samples"] for d in depths if d > p["shallow_to_L"]]
-    sizes = f"{_m(first)} per (n, L)"
-    if deeper and deeper[0] != first:
-        sizes = f"{_m(first)} per (n, L ≤ {p['shallow_to_L']}), {_m(deeper[0])} per deeper (n, L)"
-    handles += [key("bars: Clopper–Pearson 95% interval"),
-                key("no collapse seen: open marker at 3/M\n(M = samples in $E_0$, about half)", marker="o",
-                    filled=False)]
+    first = s[f"n{widths[0]}/L{depths[0]:g}"]
+    handles += [key(f"filled: conditional Monte Carlo, ±2 SE\n({_m(first['p']['n'])} paths in $E_0$)", marker="o"),
+                key(f"open: S1 counts, Clopper–Pearson 95%\n({_m(first['samples'])})", marker="s", filled=False),
+                key("no collapse counted: at 3/M", marker="v", filled=False)]
     ax.legend(handles=handles, fontsize=SMALL, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.set_yscale("log")
-    ax.set_ylim(min(floor, float(th.relu1_collapse_probability(depths.max()))) / 3, 1.0)
+    ax.set_ylim(floor / 10, 1.0)
     log_axis(ax, "x")
     ax.set(xlabel="depth L", ylabel=r"$\hat P(\phi(Y_L)=0\mid\phi(Y_0)\neq0)$")
     ax.set_title("collapse is absorbing; its probability → 0 with L (and falls with n)")
-    _suptitle(fig, "fig04", f"ReLU, Y_0 ~ N(0, I_n), exact Euler sampler S1, {sizes} [choice], "
-              "conditioned on E_0 = {φ(Y_0) ≠ 0}")
+    _suptitle(fig, "fig04", "ReLU, Y_0 ~ N(0, I_n), exact Euler sampler S1 [choice], conditioned on "
+              "E_0 = {φ(Y_0) ≠ 0}")
     return fig
 
 

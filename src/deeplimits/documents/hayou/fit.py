@@ -269,15 +269,23 @@ def fit_ou(a: Arrays, p: dict[str, Any]) -> Result:
 
 
 # ------------------------------------------------------------------------------------------------ fig04
+#: fig04/a: the n = 1 conditional estimate is exact (every path gives 1 - Phi(sqrt L)^L), so it equals T5 up to the
+#: float64 rounding of its per-step hazards; the rows allow this relative error [choice]
+EXACT_ESTIMATOR_ROUNDING = 1e-12
+
+
 def collapse_estimate(counts: np.ndarray, null: float | None = None) -> stats.Estimate:
-    """p(n, L) = #collapsed / #E_0 from the stored counts [M, #E_0, #collapsed within E_0]."""
+    """p(n, L) = #collapsed / #E_0 from the stored S1 counts [M, #E_0, #collapsed within E_0]."""
     alive, dead = int(counts[1]), int(counts[2])
     mask = np.zeros(alive, dtype=bool)
     mask[:dead] = True
     return _proportion(mask, null)
 
+
 def fit_collapse(a: Arrays, p: dict[str, Any]) -> Result:
-    """Collapse probability P(phi(Y_L) = 0 | phi(Y_0) != 0) (T5, T7), Clopper-Pearson intervals.
+    """Collapse probability p(n, L) = P(phi(Y_L) = 0 | phi(Y_0) != 0) (T5, T7): the S1 counts with Clopper-Pearson
+    intervals (figure), and the conditional Monte Carlo estimate, the mean of the per-path collapse probabilities
+    (figure and claims; SE s/sqrt(M), M paths in E_0).
 
     Instances: ``n1_depth`` (n = 1, every depth), ``depth_step`` (consecutive depths), ``width`` (first, last
     depth), ``width_step`` (consecutive widths at L <= 3)."""
@@ -288,18 +296,20 @@ def fit_collapse(a: Arrays, p: dict[str, Any]) -> Result:
     for n in widths:
         for depth in depths:
             counts = a[keys.width_depth(n, depth, "counts")]
-            e = collapse_estimate(counts)
-            est[n, depth] = e
+            e = est[n, depth] = stats.mean(a[keys.width_depth(n, depth, "conditional")])
             lo, hi = stats.binomial_interval(int(counts[2]), int(counts[1]))
-            out[f"n{n}/L{depth}"] = {"p": e.to_dict(), "ci95": [lo, hi], "samples": int(counts[0]),
-                                     "alive0": int(counts[1]), "collapsed": int(counts[2])}
+            out[f"n{n}/L{depth}"] = {"p": e.to_dict(), "counted": collapse_estimate(counts).to_dict(),
+                                     "ci95": [lo, hi], "samples": int(counts[0]), "alive0": int(counts[1]),
+                                     "collapsed": int(counts[2])}
     for depth in depths:
         theory = float(th.relu1_collapse_probability(depth))
         out[f"n1/L{depth}"]["theory"] = theory
         if 1 in widths:
             q.each("n1_depth", L=depth, theory=theory)
-            q[f"collapsed_n1_L{depth}"] = collapse_estimate(a[keys.width_depth(1, depth, "counts")], theory)
+            q[f"collapsed_n1_L{depth}"] = est[1, depth]
             q[f"collapse_theory_L{depth}"] = exact(theory, "1 - Phi(sqrt L)^L (n = 1)")
+            q[f"collapse_rounding_L{depth}"] = exact(EXACT_ESTIMATOR_ROUNDING * theory,
+                                                     "float64 rounding of the exact n = 1 estimator")
     for (n, depth), e in est.items():
         q[f"collapse_scale_n{n}_L{depth}"] = exact(0.1 * e.value, "10 % of the estimated p(n, L)")
     for n in widths:
@@ -310,7 +320,8 @@ def fit_collapse(a: Arrays, p: dict[str, Any]) -> Result:
         q.each("width", n=n, first=depths[0], last=depths[-1])
         q[f"collapse_decrease_n{n}"] = est[n, depths[0]] - est[n, depths[-1]]
         q[f"collapse_last_n{n}"] = top
-        q[f"collapse_bound_n{n}"] = exact(5.0 / top.n, "5/M, M = number of samples in E_0 (spec)")
+        q[f"collapse_bound_n{n}"] = exact(5.0 / int(a[keys.width_depth(n, depths[-1], "counts")][1]),
+                                          "5/M, M = number of S1 samples in E_0 (spec)")
     for n, wider in zip(widths, widths[1:], strict=False):
         for depth in [d for d in depths if d <= 3]:
             q.each("width_step", n=n, wider=wider, L=depth)

@@ -17,7 +17,14 @@ import numpy as np
 
 from deeplimits.documents.hayou import keys
 from deeplimits.models.infdepth.closed_forms import erfi_inv
-from deeplimits.models.infdepth.samplers import activation, euler_single, explicit_network, gram_multi, pair_inputs
+from deeplimits.models.infdepth.samplers import (
+    activation,
+    euler_single,
+    explicit_network,
+    gram_multi,
+    pair_inputs,
+    relu_collapse_conditional,
+)
 from deeplimits.models.networks.resnet import sq_norm
 from deeplimits.rng import Chunks, Seeds, chunked_rngs
 
@@ -91,17 +98,21 @@ def run_ou(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
 
 
 def run_collapse(p: dict[str, Any], seeds: Seeds, chunks: Chunks) -> Arrays:
-    """fig04 (ReLU): per (n, L) the counts [M, #E_0, #collapsed within E_0] (S1; collapse is absorbing); cells with
-    L <= ``shallow_to_L`` draw ``shallow_samples`` (M), the others ``samples``."""
+    """fig04 (ReLU): per (n, L) the S1 counts [M, #E_0, #collapsed within E_0] (``samples``; collapse is absorbing)
+    and, from ``conditional_samples`` paths of their own seed, each E_0 path's collapse probability by conditional
+    Monte Carlo (:func:`~deeplimits.models.infdepth.samplers.relu_collapse_conditional`): it resolves the
+    probabilities of 1e-7 to 1e-34 that no count reaches."""
     out: Arrays = {}
     for n in p["widths"]:
         for depth in p["depths"]:
-            samples = p["shallow_samples"] if depth <= p["shallow_to_L"] else p["samples"]
             res = _euler(seeds(f"n={n}", f"L={depth}"), chunks, n=n, depth=depth, phi="relu",
-                         record_states=False, n_samples=samples)
+                         record_states=False, n_samples=p["samples"])
             alive = alive_at_start(res["Y0"])
             counts = [alive.size, alive.sum(), (res["collapsed"] & alive).sum()]
             out[keys.width_depth(n, depth, "counts")] = np.array(counts)
+            cond = relu_collapse_conditional(n=n, depth=depth, seed=seeds("conditional", f"n={n}", f"L={depth}"),
+                                             n_samples=p["conditional_samples"], chunk_size=chunks.reduced)
+            out[keys.width_depth(n, depth, "conditional")] = cond["collapse_probability"][cond["alive0"]]
     return out
 
 

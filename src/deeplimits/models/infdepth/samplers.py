@@ -5,6 +5,7 @@ Model (spec §2, Eq. 1): width n, depth L, ``Y_0 = W_in x`` (W_in iid N(0, 1/d);
 
 * S1 :func:`euler_single` — exact in law for one input: ``Y <- Y + ||phi(Y)|| zeta / sqrt(n L)``.
 * S2 :func:`euler_maruyama_sde` — S1 at ``L_sde = 1024`` [choice], the Euler-Maruyama scheme of the SDE (T1).
+* :func:`relu_collapse_conditional` — S1's ReLU collapse probability per path by conditional Monte Carlo.
 * S3 :func:`gram_multi` — two inputs through shared weights, exact joint law (Cholesky of the 2 x 2 Gram).
 * S4 :func:`explicit_network` — brute force with explicit W_l (chunk, n, n), shared by all inputs and by the
   backward pass (T13 gradients).
@@ -20,7 +21,7 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import log_ndtr, ndtr
 
 from deeplimits.models.infdepth.closed_forms import erfi_inv, ou_activation
 from deeplimits.models.networks.resnet import cholesky_2x2, sq_norm
@@ -184,6 +185,49 @@ def euler_maruyama_sde(*, n: int, phi: str | Callable, l_sde: int = L_SDE, y0: f
     """
     return euler_single(n=n, depth=l_sde, phi=phi, y0=y0, record_layers=record_layers, seed=seed,
                         n_samples=n_samples, chunk_size=chunk_size)
+
+
+def relu_collapse_conditional(*, n: int, depth: int, seed: np.random.SeedSequence, n_samples: int,
+                              chunk_size: int) -> dict[str, np.ndarray]:
+    """The ReLU network's collapse probability by conditional Monte Carlo along S1 [derived, T7]: per sample the
+    probability that its path collapses, so that rare collapses need no rare event.
+
+    Given Y_{l-1} with φ(Y_{l-1}) ≠ 0, step l collapses iff ``Y_{l-1} + s ζ_l <= 0`` coordinate-wise,
+    s = ||φ(Y_{l-1})|| / sqrt(n L); ζ_l has iid N(0, 1) coordinates, so this has probability
+    ``h(Y_{l-1}) = prod_i Phi(-Y_{l-1}^i / s)``. Let Q be the chain whose every step is S1's conditioned not to
+    collapse (drawn by rejection: a collapsing ζ_l is redrawn). A path surviving L steps has likelihood ratio
+    dP/dQ = prod_l (1 - h(Y_{l-1})), so ``P(φ(Y_L) = 0 | E_0) = E_Q[1 - prod_{l=1}^L (1 - h(Y_{l-1}))]``, every
+    term in [0, 1] and computed without cancellation as -expm1(sum_l log1p(-h)). At n = 1, h = Phi(-sqrt L) on the
+    whole path, so every sample gives T5's 1 - Phi(sqrt L)^L (zero variance).
+
+    Draw order per chunk: Y_0 (n), then per layer ζ_l (n) for every row, then the redraws of the rows whose ζ_l
+    collapses (per stream block, :meth:`~deeplimits.rng.ChunkRng.standard_normal_rows`), until none does.
+
+    Returns ``alive0`` (N,) bool (E_0 = {φ(Y_0) ≠ 0}) and ``collapse_probability`` (N,), NaN off E_0.
+    """
+    n = _check_positive(n, "n")
+    depth = _check_positive(depth, "depth")
+    step = 1.0 / math.sqrt(n * depth)
+    alive0 = np.empty(n_samples, dtype=bool)
+    probability = np.empty(n_samples)
+    for sl, rng in chunked_rngs(seed, n_samples, chunk_size):
+        y = rng.standard_normal(n)
+        alive = np.any(y > 0, axis=1)
+        log_survival = np.zeros(len(rng))
+        for _ in range(depth):
+            scale = np.sqrt(sq_norm(np.maximum(y, 0.0))) * step
+            with np.errstate(divide="ignore", invalid="ignore"):
+                hazard = np.exp(log_ndtr(-y / scale[:, None]).sum(axis=1))
+            log_survival[alive] += np.log1p(-hazard[alive])
+            moved = y + scale[:, None] * rng.standard_normal(n)
+            redraw = alive & np.all(moved <= 0.0, axis=1)
+            while redraw.any():
+                moved[redraw] = y[redraw] + scale[redraw, None] * rng.standard_normal_rows(redraw, n)
+                redraw &= np.all(moved <= 0.0, axis=1)
+            y = moved
+        alive0[sl] = alive
+        probability[sl] = np.where(alive, -np.expm1(log_survival), np.nan)
+    return {"alive0": alive0, "collapse_probability": probability}
 
 
 # --------------------------------------------------------------------------------------------------
