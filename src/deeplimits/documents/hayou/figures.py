@@ -349,9 +349,10 @@ def plot_fig04(data: Data, params: Params) -> Figure:
     grid = np.linspace(depths.min(), depths.max(), GRID)
     ax.plot(grid, th.relu1_collapse_probability(grid), **EXACT, label=r"exact n = 1: $1-\Phi(\sqrt{L})^L$ (T5)")
     handles, _ = ax.get_legend_handles_labels()
-    first = s[f"n{widths[0]}/L{depths[0]:g}"]
-    handles += [key(f"filled: conditional Monte Carlo, ±2 SE\n({_m(first['p']['n'])} paths in $E_0$)", marker="o"),
-                key(f"open: S1 counts, Clopper–Pearson 95%\n({_m(first['samples'])})", marker="s", filled=False),
+    handles += [key(f"filled: conditional Monte Carlo, ±2 SE\n({_m(p['conditional_samples'])} paths per (n, L))",
+                    marker="o"),
+                key(f"open: S1 counts, Clopper–Pearson 95%\n({_m(p['samples'])} per (n, L))", marker="s",
+                    filled=False),
                 key("no collapse counted: at 3/M", marker="v", filled=False)]
     ax.legend(handles=handles, fontsize=SMALL, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.set_yscale("log")
