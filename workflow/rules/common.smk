@@ -12,6 +12,9 @@ from deeplimits import resources as dl_resources
 # and skewed table1's timings). Set them in the environment to override.
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, str(dl_resources.THREADS))
+# The jobs' memory allocator keeps chunk-sized temporaries instead of mapping them afresh (deeplimits.resources.
+# MALLOC_TUNABLES: 10-25 % faster NumPy samplers, the same arrays).
+os.environ.setdefault("GLIBC_TUNABLES", dl_resources.MALLOC_TUNABLES)
 
 SCHEMA = dl_config.load_schema(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
 dl_config.validate(config, SCHEMA)
