@@ -13,6 +13,7 @@ the same random numbers whatever the chunk size: chunking changes memory, never 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -98,8 +99,14 @@ class ChunkRng:
         return self._per_block("uniform", tail, low, high)
 
     def rademacher(self, *tail: int) -> np.ndarray:
-        """Independent ±1 signs (float64)."""
-        return 2.0 * self._per_block("integers", tail, 0, 2).astype(np.float64) - 1.0
+        """Independent ±1 signs (float64), one random bit each: a block's ``size × prod(tail)`` signs are the bits of
+        its generator's next ⌈count / 8⌉ random bytes (``Generator.bytes``; bit 1 → +1). Ten times cheaper than a
+        64-bit integer per sign, which cost more than a normal variate (the balanced ResNets draw n signs a layer)."""
+        width = math.prod(tail)
+        parts = [np.unpackbits(np.frombuffer(gen.bytes(-(-size * width // 8)), dtype=np.uint8),
+                               count=size * width).reshape(size, *tail)
+                 for gen, size in zip(self.generators, self.sizes, strict=True)]
+        return np.concatenate(parts, axis=0) * 2.0 - 1.0
 
     def binomial(self, n, p: float, *tail: int) -> np.ndarray:
         return self._per_block("binomial", tail, self._expand(n, tail), p)
