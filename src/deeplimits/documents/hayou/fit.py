@@ -320,7 +320,7 @@ def fit_collapse(a: Arrays, p: dict[str, Any]) -> Result:
         q.each("width", n=n, first=depths[0], last=depths[-1])
         q[f"collapse_decrease_n{n}"] = est[n, depths[0]] - est[n, depths[-1]]
         q[f"collapse_last_n{n}"] = top
-        q[f"collapse_bound_n{n}"] = exact(5.0 / int(a[keys.width_depth(n, depths[-1], "counts")][1]),
+        q[f"collapse_bound_n{n}"] = exact(5.0 / out[f"n{n}/L{depths[-1]}"]["alive0"],
                                           "5/M, M = number of S1 samples in E_0 (spec)")
     for n, wider in zip(widths, widths[1:], strict=False):
         for depth in [d for d in depths if d <= 3]:

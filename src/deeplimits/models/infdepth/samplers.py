@@ -216,9 +216,8 @@ def relu_collapse_conditional(*, n: int, depth: int, seed: np.random.SeedSequenc
         log_survival = np.zeros(len(rng))
         for _ in range(depth):
             scale = np.sqrt(sq_norm(np.maximum(y, 0.0))) * step
-            with np.errstate(divide="ignore", invalid="ignore"):
-                hazard = np.exp(log_ndtr(-y / scale[:, None]).sum(axis=1))
-            log_survival[alive] += np.log1p(-hazard[alive])
+            hazard = np.exp(log_ndtr(-y[alive] / scale[alive, None]).sum(axis=1))
+            log_survival[alive] += np.log1p(-hazard)
             moved = y + scale[:, None] * rng.standard_normal(n)
             redraw = alive & np.all(moved <= 0.0, axis=1)
             while redraw.any():
