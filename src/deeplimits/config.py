@@ -150,13 +150,23 @@ def key_roles(schema: dict[str, Any], paper: str, experiment: str) -> dict[str, 
     return {key: role for key, (role,) in found.items() if role is not None}
 
 
+#: libyaml's parser where PyYAML was built with it, else the pure-Python one; both build the same values (SafeLoader's
+#: constructors). The schema is read at every Snakemake start, twice in every SLURM job: 0.2 s in pure Python.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """A YAML file's content, as ``yaml.safe_load`` reads it."""
+    return yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
+
+
 def load_schema(path: str | Path) -> dict[str, Any]:
     """The schema of config.yaml: the shared part at ``path`` (globals, presets, common ``$defs``) and, for every
     document, its section's schema (``documents/<key>/schema.yaml``): its ``$defs`` join the shared ones and its
     figure ids are those its registry declares."""
-    schema = yaml.safe_load(Path(path).read_text())
+    schema = read_yaml(path)
     for paper in registry.PAPERS:
-        section = yaml.safe_load(registry.schema_path(paper).read_text())
+        section = read_yaml(registry.schema_path(paper))
         for name, definition in section.pop("$defs", {}).items():
             if name in schema["$defs"]:
                 raise ValueError(f"{registry.schema_path(paper)}: $defs/{name} is already defined")

@@ -107,7 +107,7 @@ def read_rates(path: Path) -> dict[str, Rate]:
     """The rates of a calibration file: experiment -> Rate (none if the file does not exist)."""
     if not path.exists():
         return {}
-    return {experiment: _rate(entry) for experiment, entry in (yaml.safe_load(path.read_text()) or {}).items()}
+    return {experiment: _rate(entry) for experiment, entry in (config.read_yaml(path) or {}).items()}
 
 
 @functools.cache
@@ -119,7 +119,7 @@ def calibration(paper: str) -> dict[str, Rate]:
 @functools.cache
 def default_rate() -> Rate:
     """The rates of an experiment not measured yet (``calibration_default.yaml``)."""
-    return _rate(yaml.safe_load(DEFAULT_PATH.read_text()))
+    return _rate(config.read_yaml(DEFAULT_PATH))
 
 
 def _is_number(v: Any) -> bool:
