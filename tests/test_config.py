@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from deeplimits.config import ConfigError, load_schema, validate
+from deeplimits.config import ConfigError, load_schema, read_yaml, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,3 +85,12 @@ def test_cross_field_checks(config, schema):
     message = _error(bad, schema)
     assert "nica.experiments.resnet.depths must be increasing" in message
     assert "nica.experiments.validation.widths.positions" in message and "0..d" in message
+
+
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(ROOT)) for p in [
+    ROOT / "config.yaml", *ROOT.glob("workflow/schemas/*.yaml"), *ROOT.glob("src/deeplimits/**/*.yaml"),
+    *ROOT.glob("profiles/*/config.yaml")]))
+def test_read_yaml_reads_what_safe_load_reads(path):
+    """read_yaml (libyaml's parser where PyYAML has it) builds the same values as yaml.safe_load, for every YAML file
+    of the project: floats, integers, flow mappings and comments alike."""
+    assert read_yaml(ROOT / path) == yaml.safe_load((ROOT / path).read_text())
