@@ -344,12 +344,15 @@ def test_calibrate_command_dry_run_prints_and_writes_nothing(tmp_path, monkeypat
 
 # ------------------------------------------------------------------------------------------------------- rules
 def test_rules_request_the_computed_resources():
-    """The dry run's resources for sample, fit, figure and audit jobs are those of deeplimits.resources."""
-    proc = subprocess.run(["snakemake", "-n", "--cores", "1", "--config", "preset=smoke"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    """The dry run's resources for sample, fit, figure and audit jobs are those of deeplimits.resources, and its
+    threads one per job except the timed experiments' sample and fit jobs, which claim all --cores (registry.timed).
+    ``--forceall``: the dry run lists every job even where this checkout's results/ are complete."""
+    cores = 2
+    proc = subprocess.run(["snakemake", "-n", "--forceall", "--cores", str(cores), "--config", "preset=smoke"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     config = {**copy.deepcopy(CONFIG), "preset": "smoke"}
-    seen = set()
+    seen, timed_seen = set(), 0
     for block in re.split(r"\n(?=rule |localrule )", proc.stdout + proc.stderr):
         rule = block.split(":", 1)[0].split()[-1] if block.startswith(("rule ", "localrule ")) else None
         wc = re.search(r"wildcards: (.+)", block)
@@ -358,6 +361,10 @@ def test_rules_request_the_computed_resources():
             continue
         wildcards = dict(kv.split("=", 1) for kv in wc.group(1).split(", ")) if wc else {}
         resources = dict(kv.split("=", 1) for kv in res.group(1).split(", "))
+        threads = re.search(r"threads: (\d+)", block)  # Snakemake prints threads only above 1
+        timed = rule in ("sample", "fit") and wildcards["experiment"] in registry.timed(wildcards["paper"])
+        assert (int(threads.group(1)) if threads else 1) == (cores if timed else R.THREADS), block
+        timed_seen += timed
         if rule == "sample":
             paper, experiment = wildcards["paper"], wildcards["experiment"]
             params = pipeline.sample_params(config, SCHEMA, paper, experiment)
@@ -369,6 +376,7 @@ def test_rules_request_the_computed_resources():
             assert int(resources["mem_mb"]) >= R.MEM_FLOOR_MB
         seen.add(rule)
     assert {"sample", "fit", "figure", "audit", "audit_all"} <= seen, seen
+    assert timed_seen == 2 * sum(len(registry.timed(p)) for p in registry.PAPERS), timed_seen
 
 
 def test_resources_module_has_no_snakemake_dependency():

@@ -4,7 +4,8 @@ the folder (adding a document edits no list). A document package ``documents/<ke
 - ``declaration.py``: ``EXPERIMENTS`` (the experiment names, one cached sample file each, in order), ``FIGURES``
   (figure id -> :class:`Figure`, declared once: the rule-all targets, the schema's figure ids, the report's
   captions and the tests' parametrisation all come from it) and ``check_config(section)`` (cross-field checks
-  beyond the schema);
+  beyond the schema); optionally ``TIMED``, the experiments whose arrays or fits are wall-time measurements
+  (:func:`timed`);
 - ``sample.py``: ``run_<experiment>(params, seeds, chunks) -> arrays`` (rule sample);
 - ``fit.py``: ``fit_<experiment>(arrays, params) -> (stats, claims)`` (rule fit);
 - ``figures.py``: ``plot_<figure>(data, params) -> Figure`` (rule figure);
@@ -47,3 +48,11 @@ def load(paper: str) -> ModuleType:
 def schema_path(paper: str) -> Path:
     """The schema of the document's config section."""
     return DOCUMENTS / paper / "schema.yaml"
+
+
+def timed(paper: str) -> tuple[str, ...]:
+    """The document's experiments that measure wall times (its declaration's ``TIMED``, default none). Their sample
+    and fit jobs claim every core Snakemake was given, so that no other job shares the machine's caches and memory
+    bandwidth while they time: a scaling exponent measured across the last-level cache boundary beside another job
+    drifted out of its interval (bordelon table1, 2.53 against [1.5, 2.5])."""
+    return tuple(getattr(load(paper), "TIMED", ()))

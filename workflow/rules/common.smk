@@ -142,6 +142,15 @@ def paper_stats(wildcards):
 # Job resources (threads, mem_mb, runtime in minutes) from each experiment's parameters: deeplimits.resources.
 # Under --profile profiles/slurm they become sbatch --cpus-per-task, --mem and --time; `attempt` doubles a
 # retried job's request.
+def job_threads(wildcards):
+    """Threads of a sample or fit job: one (deeplimits.resources.THREADS; its BLAS stays single-threaded), except
+    for an experiment that measures wall times (registry.timed), which claims every core Snakemake was given
+    (--cores locally; the profile's `cores`, 1, under SLURM) so that no other job runs beside its timings."""
+    if wildcards.experiment in registry.timed(wildcards.paper):
+        return workflow.cores
+    return dl_resources.THREADS
+
+
 def sample_mem_mb(wildcards, attempt):
     return dl_resources.sample_mem_mb(
         wildcards.paper, wildcards.experiment, sample_settings(wildcards),

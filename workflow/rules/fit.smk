@@ -9,7 +9,7 @@ rule fit:
         settings=experiment_settings,
     log:
         "results/logs/fit/{paper}/{experiment}.log",
-    threads: dl_resources.THREADS
+    threads: job_threads
     resources:
         mem_mb=fit_mem_mb,
         runtime=light_runtime,

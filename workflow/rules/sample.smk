@@ -15,7 +15,7 @@ rule sample:
     log:
         "results/logs/sample/{paper}/{experiment}.log",
     cache: "omit-software"
-    threads: dl_resources.THREADS
+    threads: job_threads
     resources:
         mem_mb=sample_mem_mb,
         runtime=sample_runtime,

@@ -14,6 +14,8 @@ from deeplimits.registry import Figure
 EXPERIMENTS = (
     "fig1", "fig2", "fig3", "fig4", "fig5", "fig6_sgd", "fig6_width", "fig6_difficulty", "fig7", "table1",
     "figA1", "figA2")
+#: experiments that measure wall times (registry.timed): their sample and fit jobs run alone on the machine
+TIMED = ("table1",)
 
 FIGURES = {
     "fig1": Figure(("fig1",), "Width and depth in the loss dynamics (C0: isotropic data, MLP, alpha = 2, eta0 = 0.05): "
