@@ -4,10 +4,12 @@
     python benchmarks/figures.py --preset default    # after the default run
     python benchmarks/figures.py --profile           # and the cProfile entries of layout, fonts and mathtext
 
-Per figure, the seconds of its ``plot_<figure>`` call and of ``style.save`` to PNG and to PDF (what the figure job
-does after its imports), the slowest first, and their totals. Run it from the checkout whose ``results/`` it reads;
-the drawings go to a temporary folder. Figures are drawn one after another in this process, so Matplotlib's caches
-(fonts, mathtext) carry over between them, unlike in the figure jobs: the totals are a lower bound of the jobs'.
+Per figure, the seconds of its ``plot_<figure>`` call, of ``style.save`` to PDF and of rendering that PDF to the PNG
+(what the figure job does after its imports), and, side by side, of Matplotlib drawing the PNG itself with Agg (what
+the figure job did before the PNG was rendered from the PDF), the slowest first, and their totals. Run it from the
+checkout whose ``results/`` it reads; the drawings go to a temporary folder. Figures are drawn one after another in
+this process, so Matplotlib's caches (fonts, mathtext) carry over between them, unlike in the figure jobs: the
+totals are a lower bound of the jobs'.
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ from deeplimits.plotting import style
 
 #: the cProfile entries --profile prints: the constrained layout, font subsetting, mathtext, text layout
 PROFILED = ("do_constrained_layout|subset.__init__.*:.*\\(subset\\)|mathtext.py.*\\(parse\\)|_get_layout"
-            "|print_png|print_pdf")
+            "|print_png|print_pdf|rasterise")
 
 
-def draw_all(preset: str, out: Path, profile: cProfile.Profile | None) -> list[tuple[str, float, float, float]]:
-    """(figure, plot s, PNG s, PDF s) for every figure of config.yaml, drawn from results/."""
+def draw_all(preset: str, out: Path, profile: cProfile.Profile | None) -> list[tuple[str, float, ...]]:
+    """(figure, plot s, PDF s, PNG s, Agg PNG s) for every figure of config.yaml, drawn from results/."""
     cfg = {**config.read_yaml("config.yaml"), "preset": preset}
     schema = config.load_schema("workflow/schemas/config.schema.yaml")
     rows = []
@@ -50,14 +52,16 @@ def draw_all(preset: str, out: Path, profile: cProfile.Profile | None) -> list[t
                 start = time.perf_counter()
                 fig = plot(data, params)
                 drawn = time.perf_counter()
-                style.save(fig, out / f"{paper}_{figure_id}.png")
-                png = time.perf_counter()
                 style.save(fig, out / f"{paper}_{figure_id}.pdf")
                 pdf = time.perf_counter()
+                style.rasterise((out / f"{paper}_{figure_id}.pdf").read_bytes(), 150).save(out / "r.png")
+                png = time.perf_counter()
+                fig.savefig(out / "agg.png", format="png")
+                agg = time.perf_counter()
                 if profile:
                     profile.disable()
                 plt.close(fig)
-            rows.append((f"{paper}/{figure_id}", drawn - start, png - drawn, pdf - png))
+            rows.append((f"{paper}/{figure_id}", drawn - start, pdf - drawn, png - pdf, agg - png))
     return rows
 
 
@@ -69,11 +73,11 @@ def main() -> None:
     profile = cProfile.Profile() if args.profile else None
     with tempfile.TemporaryDirectory() as out:
         rows = draw_all(args.preset, Path(out), profile)
-    print(f"{'figure':28s} {'plot s':>7s} {'PNG s':>7s} {'PDF s':>7s}")
-    for name, plot, png, pdf in sorted(rows, key=lambda r: -sum(r[1:]))[:12]:
-        print(f"{name:28s} {plot:7.2f} {png:7.2f} {pdf:7.2f}")
-    totals = [sum(r[i] for r in rows) for i in (1, 2, 3)]
-    print(f"{f'all {len(rows)} figures':28s} {totals[0]:7.1f} {totals[1]:7.1f} {totals[2]:7.1f}")
+    print(f"{'figure':28s} {'plot s':>7s} {'PDF s':>7s} {'PNG s':>7s} {'Agg PNG s':>10s}")
+    for name, plot, pdf, png, agg in sorted(rows, key=lambda r: -sum(r[1:4]))[:12]:
+        print(f"{name:28s} {plot:7.2f} {pdf:7.2f} {png:7.2f} {agg:10.2f}")
+    totals = [sum(r[i] for r in rows) for i in (1, 2, 3, 4)]
+    print(f"{f'all {len(rows)} figures':28s} {totals[0]:7.1f} {totals[1]:7.1f} {totals[2]:7.1f} {totals[3]:10.1f}")
     if profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(PROFILED)
 

@@ -77,9 +77,9 @@ def draw(plot: Callable[[dict, dict], Figure], data: dict, params: dict, out: Pa
     with style.house_style():
         fig = plot(data, params)
         name = plot.__name__.removeprefix("plot_")
-        for suffix in ("png", "pdf") if out else ():
-            style.save(fig, out / f"{name}.{suffix}")
-            assert (out / f"{name}.{suffix}").stat().st_size > 1000
+        if out:
+            style.save(fig, *(out / f"{name}.{suffix}" for suffix in ("png", "pdf")))
+            assert all((out / f"{name}.{suffix}").stat().st_size > 1000 for suffix in ("png", "pdf"))
         if parse:
             parser = MathTextParser("path")
             for text in fig.findobj(Text):

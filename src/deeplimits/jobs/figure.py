@@ -1,4 +1,4 @@
-"""Rule figure: draw one figure from its experiments' samples and stats, as PNG and PDF."""
+"""Rule figure: draw one figure from its experiments' samples and stats, as PDF and the PNG rendered from it."""
 
 from __future__ import annotations
 
@@ -21,6 +21,4 @@ def figure(paper: str, figure_id: str, params: dict[str, dict[str, Any]], sample
     data = {exp: (io.read_npz(s)[0], io.read_json(j)) for exp, s, j in zip(params, samples, stats, strict=True)}
     plot = dispatched(DISPATCH, paper, f"plot_{figure_id}")
     with style.house_style():
-        fig = plot(data, params)
-        for out in outputs:
-            style.save(fig, out)
+        style.save(plot(data, params), *outputs)
