@@ -6,6 +6,11 @@ from pathlib import Path
 from deeplimits import config as dl_config
 from deeplimits import pipeline, registry
 from deeplimits import resources as dl_resources
+from deeplimits import scheduling as dl_scheduling
+
+# Snakemake's main process re-evaluates the ready jobs once a second per finished job (deeplimits.scheduling): keep
+# one re-evaluation timer pending instead.
+dl_scheduling.one_pending_reevaluation()
 
 # Every job is single-threaded (deeplimits.resources.THREADS), its linear algebra too: job processes inherit these,
 # so two jobs on two cores do not each start a BLAS thread pool (oversubscription slowed BLAS-bound jobs several-fold
