@@ -54,7 +54,8 @@ def draw_all(preset: str, out: Path, profile: cProfile.Profile | None) -> list[t
                 drawn = time.perf_counter()
                 style.save(fig, out / f"{paper}_{figure_id}.pdf")
                 pdf = time.perf_counter()
-                style.rasterise((out / f"{paper}_{figure_id}.pdf").read_bytes(), 150).save(out / "r.png")
+                style.rasterise((out / f"{paper}_{figure_id}.pdf").read_bytes(),
+                                plt.rcParams["savefig.dpi"]).save(out / "r.png")
                 png = time.perf_counter()
                 fig.savefig(out / "agg.png", format="png")
                 agg = time.perf_counter()

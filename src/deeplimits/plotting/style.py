@@ -88,15 +88,17 @@ def save(fig, *paths: str | Path) -> None:
     unknown = [str(p) for p in paths if p.suffix not in (".pdf", ".png")]
     if unknown:
         raise ValueError(f"figures are saved as .pdf or .png, not {', '.join(unknown)}")
-    pdf = BytesIO()
+    stream = BytesIO()
     with _lean_font_subsets():
-        fig.savefig(pdf, format="pdf", metadata={"CreationDate": None})
+        fig.savefig(stream, format="pdf", metadata={"CreationDate": None})
+    pdf = stream.getvalue()
+    dpi = matplotlib.rcParams["savefig.dpi"]
+    image = rasterise(pdf, dpi) if any(p.suffix == ".png" for p in paths) else None
     for path in paths:
         if path.suffix == ".pdf":
-            atomic_write(path, lambda stream: stream.write(pdf.getvalue()))
+            atomic_write(path, lambda out: out.write(pdf))
         else:
-            image = rasterise(pdf.getvalue(), matplotlib.rcParams["savefig.dpi"])
-            atomic_write(path, lambda stream, image=image: image.save(stream, format="png", dpi=image.info["dpi"]))
+            atomic_write(path, lambda out: image.save(out, format="png", dpi=(dpi, dpi)))
 
 
 def rasterise(pdf: bytes, dpi: float):
@@ -112,5 +114,4 @@ def rasterise(pdf: bytes, dpi: float):
         page.close()
     finally:
         document.close()
-    image.info["dpi"] = (dpi, dpi)
     return image
